@@ -1,0 +1,18 @@
+"""URL map: web UI, API under /api/v1/, admin, language switch."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from config.api import api
+
+admin.site.site_header = _("Wuyou administration")
+admin.site.site_title = _("Wuyou")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("wuyou.accounts.urls")),
+    path("", include("wuyou.tickets.urls")),
+]

@@ -1,0 +1,226 @@
+"""Writes to the customer archive and its timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.models import Outlet
+from wuyou.accounts.selectors import outlets_visible
+from wuyou.core.errors import PermissionDenied, ValidationFailed
+from wuyou.core.geo import check_coordinates, great_circle_km
+from wuyou.core.phones import InvalidPhone, parse_phone
+from wuyou.customers.models import Address, ContactWindow, Customer, CustomerPhone, PersonalDataReveal, TimelineEntry
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    """An address as typed at intake."""
+
+    city: str
+    detail: str
+    district: str = ""
+    label: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class ContactWindowInput:
+    days: str
+    starts_at: dt.time
+    ends_at: dt.time
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    """A new customer as captured by an agent or an integration."""
+
+    name: str
+    phones: list[str]
+    kind: str = Customer.Kind.PERSON
+    contact_person: str = ""
+    addresses: list[AddressInput] = field(default_factory=list)
+    contact_windows: list[ContactWindowInput] = field(default_factory=list)
+    outlet_id: int | None = None
+    dont_call_at_work: bool = False
+    consent_service_calls: bool = True
+    consent_marketing: bool = False
+    note: str = ""
+
+
+def _require_desk(actor: Actor) -> None:
+    if not actor.can_run_desk:
+        raise PermissionDenied(_("Your role may not change the customer archive."))
+
+
+def _parse_phones(numbers: list[str], field_name: str = "phones") -> list[tuple[str, str]]:
+    parsed: list[tuple[str, str]] = []
+    for i, raw in enumerate(numbers):
+        try:
+            phone = parse_phone(raw)
+        except InvalidPhone:
+            raise ValidationFailed(
+                _("%(value)s is not a mainland mobile (11 digits, 1[3-9]…) or landline (area code + 7–8 digits) number.")
+                % {"value": raw[:30]},
+                field=f"{field_name}[{i}]",
+            ) from None
+        if phone.number not in {p for p, _k in parsed}:
+            parsed.append((phone.number, phone.kind))
+    return parsed
+
+
+def _check_address(address: AddressInput, prefix: str) -> None:
+    errors = {f"{prefix}.{k}": v for k, v in check_coordinates(address.latitude, address.longitude).items()}
+    if not address.city.strip():
+        errors[f"{prefix}.city"] = _("The city is required.")
+    if not address.detail.strip():
+        errors[f"{prefix}.detail"] = _("The street address is required.")
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors=errors, field=next(iter(errors)))
+
+
+def nearest_outlet(*, latitude: float | None, longitude: float | None, candidates: list[Outlet]) -> Outlet | None:
+    """The candidate outlet closest to a point (first candidate when the point is unknown)."""
+    located = [o for o in candidates if o.latitude is not None and o.longitude is not None]
+    if latitude is None or longitude is None or not located:
+        return candidates[0] if candidates else None
+    return min(located, key=lambda o: great_circle_km(latitude, longitude, float(o.latitude),  # type: ignore[arg-type]
+                                                       float(o.longitude)))  # type: ignore[arg-type]
+
+
+def _resolve_outlet(actor: Actor, outlet_id: int | None, address: AddressInput | None) -> Outlet:
+    visible = outlets_visible(actor=actor)
+    if actor.scope is Scope.OUTLET:
+        if outlet_id is not None and outlet_id != actor.outlet_id:
+            raise ValidationFailed(_("You can only file customers under your own outlet."), field="outlet_id")
+        return visible.get(pk=actor.outlet_id)
+    if outlet_id is not None:
+        outlet = visible.filter(pk=outlet_id).first()
+        if outlet is None:
+            raise ValidationFailed(_("Unknown outlet."), field="outlet_id")
+        return outlet
+    outlet = nearest_outlet(latitude=address.latitude if address else None,
+                            longitude=address.longitude if address else None, candidates=list(visible))
+    if outlet is None:
+        raise ValidationFailed(_("No outlet is available to serve this customer."), field="outlet_id")
+    return outlet
+
+
+def customer_create(*, actor: Actor, data: CustomerInput) -> Customer:
+    """File a new customer with phones, addresses and contact windows; nothing is written on error."""
+    _require_desk(actor)
+    name = data.name.strip()
+    if not name:
+        raise ValidationFailed(_("The name is required."), field="name")
+    if len(name) > 100:
+        raise ValidationFailed(_("The name is too long (100 characters at most)."), field="name")
+    if data.kind not in Customer.Kind.values:
+        raise ValidationFailed(_("Unknown customer kind."), field="kind")
+    if not data.phones:
+        raise ValidationFailed(_("At least one phone number is required."), field="phones")
+    phones = _parse_phones(data.phones)
+    for i, address in enumerate(data.addresses):
+        _check_address(address, f"addresses[{i}]")
+    for i, window in enumerate(data.contact_windows):
+        if window.days not in ContactWindow.Days.values:
+            raise ValidationFailed(_("Unknown day set."), field=f"contact_windows[{i}].days")
+        if window.ends_at <= window.starts_at:
+            raise ValidationFailed(_("The window must end after it starts."), field=f"contact_windows[{i}].ends_at")
+    outlet = _resolve_outlet(actor, data.outlet_id, data.addresses[0] if data.addresses else None)
+    with transaction.atomic():
+        customer = Customer.objects.create(
+            kind=data.kind, name=name, contact_person=data.contact_person.strip(), outlet=outlet,
+            dont_call_at_work=data.dont_call_at_work, consent_service_calls=data.consent_service_calls,
+            consent_marketing=data.consent_marketing, note=data.note,
+        )
+        CustomerPhone.objects.bulk_create(
+            [CustomerPhone(customer=customer, number=n, kind=k, is_primary=i == 0) for i, (n, k) in enumerate(phones)]
+        )
+        Address.objects.bulk_create([
+            Address(customer=customer, label=a.label, city=a.city.strip(), district=a.district.strip(),
+                    detail=a.detail.strip(), latitude=a.latitude, longitude=a.longitude, is_primary=i == 0)
+            for i, a in enumerate(data.addresses)
+        ])
+        ContactWindow.objects.bulk_create([
+            ContactWindow(customer=customer, days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
+            for w in data.contact_windows
+        ])
+        timeline_record(customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.CUSTOMER,
+                        summary=_("Customer filed at %(outlet)s") % {"outlet": outlet.name})
+    return customer
+
+
+def customer_add_address(*, actor: Actor, customer: Customer, address: AddressInput) -> Address:
+    """Add an address to a visible customer."""
+    _require_desk(actor)
+    _check_address(address, "address")
+    with transaction.atomic():
+        created = Address.objects.create(
+            customer=customer, label=address.label, city=address.city.strip(), district=address.district.strip(),
+            detail=address.detail.strip(), latitude=address.latitude, longitude=address.longitude,
+            is_primary=not customer.addresses.exists(),
+        )
+        timeline_record(customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.CUSTOMER,
+                        summary=_("Address added: %(address)s") % {"address": created.full_text})
+    return created
+
+
+def customer_add_phone(*, actor: Actor, customer: Customer, number: str, label: str = "") -> CustomerPhone:
+    """Add a phone number to a visible customer."""
+    _require_desk(actor)
+    ((normalised, kind),) = _parse_phones([number], "number")
+    with transaction.atomic():
+        phone, created = CustomerPhone.objects.get_or_create(
+            customer=customer, number=normalised,
+            defaults={"kind": kind, "label": label, "is_primary": not customer.phones.exists()},
+        )
+        if created:
+            timeline_record(customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.CUSTOMER,
+                            summary=_("Phone number added"))
+    return phone
+
+
+def customer_note_add(*, actor: Actor, customer: Customer, summary: str, body: str = "", channel: str = "hotline",
+                      phase: str = TimelineEntry.Phase.AFTER_SALES) -> TimelineEntry:
+    """Write a call note on the customer's timeline."""
+    if actor.scope is Scope.NONE:
+        raise PermissionDenied(_("You may not write notes."))
+    summary = summary.strip()
+    if not summary:
+        raise ValidationFailed(_("The note is empty."), field="summary")
+    if len(summary) > 500:
+        raise ValidationFailed(_("Keep the summary under 500 characters; put the rest in the details."),
+                               field="summary")
+    if phase not in TimelineEntry.Phase.values:
+        raise ValidationFailed(_("Unknown phase."), field="phase")
+    return timeline_record(customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.NOTE, summary=summary,
+                           body=body, channel=channel[:20], phase=phase)
+
+
+def timeline_record(*, customer_id: int, actor: Actor | None, kind: str, summary: str, body: str = "",
+                    channel: str = "", phase: str = TimelineEntry.Phase.AFTER_SALES, ref_kind: str = "",
+                    ref_id: int | None = None, ref_label: str = "", occurred_at: dt.datetime | None = None
+                    ) -> TimelineEntry:
+    """Append a line to a customer's timeline; other apps call this inside their own transaction."""
+    return TimelineEntry.objects.create(
+        customer_id=customer_id, occurred_at=occurred_at or timezone.now(), kind=kind, summary=summary[:500],
+        body=body, channel=channel, phase=phase, actor_id=actor.user_id if actor else None, ref_kind=ref_kind,
+        ref_id=ref_id, ref_label=ref_label,
+    )
+
+
+def customer_reveal_phones(*, actor: Actor, customer: Customer, reason: str) -> list[str]:
+    """Show a customer's full numbers on purpose, logging who, whose, when and why."""
+    if actor.user_id is None or actor.scope is Scope.NONE:
+        raise PermissionDenied(_("You may not reveal personal data."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(_("Say why you need the full number."), field="reason")
+    PersonalDataReveal.objects.create(customer=customer, actor_id=actor.user_id, field="phones", reason=reason[:200])
+    return list(customer.phones.values_list("number", flat=True))

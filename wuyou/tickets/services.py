@@ -1,0 +1,307 @@
+"""Writes for service requests: open, verify, assign and move through the state machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.models import Role, StaffProfile
+from wuyou.accounts.selectors import outlets_visible
+from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from wuyou.core.phones import InvalidPhone, parse_phone
+from wuyou.customers.models import Customer, TimelineEntry
+from wuyou.customers.selectors import customers_visible
+from wuyou.customers.services import timeline_record
+from wuyou.products.models import Unit, UnitEvent
+from wuyou.products.services import normalise_serial
+from wuyou.tickets.intake import IntakeFacts, missing_facts
+from wuyou.tickets.lifecycle import role_may, transition_for
+from wuyou.tickets.models import OPEN_STATUSES, CallType, Channel, Priority, RequestEvent, ServiceRequest, Status
+from wuyou.tickets.sla import answer_due
+
+MAX_WINDOW_DAYS_AHEAD = 366
+
+
+@dataclass(frozen=True)
+class RequestInput:
+    """A service request as captured at intake."""
+
+    call_type: str
+    customer_id: int
+    channel: str = Channel.HOTLINE
+    priority: str = Priority.NORMAL
+    unit_serial: str | None = None
+    address_id: int | None = None
+    contact_phone: str | None = None
+    reported_model: str = ""
+    reported_purchase_date: dt.date | None = None
+    symptom: str = ""
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+    outlet_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestDetails:
+    """Facts an agent supplies when verifying a request flagged "to verify"; None leaves a fact as it is."""
+
+    address_id: int | None = None
+    contact_phone: str | None = None
+    reported_model: str | None = None
+    reported_purchase_date: dt.date | None = None
+    symptom: str | None = None
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+
+
+def _check_choice(value: str, choices: list[str], field: str) -> None:
+    if value not in choices:
+        raise ValidationFailed(_("Unknown value %(value)s.") % {"value": value[:30]}, field=field)
+
+
+def _check_window(start: dt.datetime | None, end: dt.datetime | None) -> None:
+    if (start is None) != (end is None):
+        raise ValidationFailed(_("Give both ends of the requested window."),
+                               field="window_end" if end is None else "window_start")
+    if start is None or end is None:
+        return
+    if end <= start:
+        raise ValidationFailed(_("The window must end after it starts."), field="window_end")
+    now = timezone.now()
+    if end < now - dt.timedelta(days=1):
+        raise ValidationFailed(_("The requested window is in the past."), field="window_start")
+    if start > now + dt.timedelta(days=MAX_WINDOW_DAYS_AHEAD):
+        raise ValidationFailed(_("The requested window is more than a year ahead."), field="window_start")
+
+
+def _normalise_phone(raw: str | None) -> str:
+    if not raw:
+        return ""
+    try:
+        return parse_phone(raw).number
+    except InvalidPhone:
+        raise ValidationFailed(_("%(value)s is not a mainland mobile or landline number.") % {"value": raw[:30]},
+                               field="contact_phone") from None
+
+
+def intake_facts(sr: ServiceRequest) -> IntakeFacts:
+    """What the request knows, from itself, its customer and its unit."""
+    customer = sr.customer
+    unit = sr.unit
+    return IntakeFacts(
+        name=bool(customer.name.strip()),
+        phone=bool(sr.contact_phone) or customer.phones.exists(),
+        address=sr.address_id is not None,
+        model=unit is not None or bool(sr.reported_model.strip()),
+        purchase_date=(unit is not None and unit.purchase_date is not None) or sr.reported_purchase_date is not None,
+        symptom=bool(sr.symptom.strip()),
+        requested_window=sr.window_start is not None,
+    )
+
+
+def _record(sr: ServiceRequest, actor: Actor, verb: str, summary: str, *, from_status: str = "",
+            to_status: str = "", data: dict[str, Any] | None = None, note: str = "") -> RequestEvent:
+    """Write the request event and its line on the customer's timeline (same transaction)."""
+    event = RequestEvent.objects.create(request=sr, actor_id=actor.user_id, verb=verb, from_status=from_status,
+                                        to_status=to_status, data=data or {}, note=note)
+    phase = TimelineEntry.Phase.IN_SALES if sr.call_type == CallType.ORDER_REPORT else TimelineEntry.Phase.AFTER_SALES
+    timeline_record(customer_id=sr.customer_id, actor=actor, kind=TimelineEntry.Kind.REQUEST, phase=phase,
+                    channel=sr.channel if verb == "opened" else "", ref_kind="request", ref_id=sr.pk,
+                    ref_label=sr.number or "", summary=summary, body=note)
+    return event
+
+
+def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
+    """Open a request; missing facts flag it "to verify" (R-E2). Nothing is written on error."""
+    if not actor.can_run_desk:
+        raise PermissionDenied(_("Your role may not open service requests."))
+    _check_choice(data.call_type, CallType.values, "call_type")
+    _check_choice(data.channel, Channel.values, "channel")
+    _check_choice(data.priority, Priority.values, "priority")
+    _check_window(data.window_start, data.window_end)
+    if len(data.symptom) > 4000:
+        raise ValidationFailed(_("The description is too long (4000 characters at most)."), field="symptom")
+    if len(data.reported_model) > 50:
+        raise ValidationFailed(_("The model is too long."), field="reported_model")
+    customer = customers_visible(actor=actor).filter(pk=data.customer_id).first()
+    if customer is None:
+        raise ValidationFailed(_("Unknown customer."), field="customer_id")
+    unit = None
+    if data.unit_serial:
+        unit = Unit.objects.select_related("product_model").filter(serial=normalise_serial(data.unit_serial)).first()
+        if unit is None:
+            raise ValidationFailed(_("Unknown serial number %(serial)s.") % {"serial": data.unit_serial[:40]},
+                                   field="unit_serial")
+        if unit.owner_id != customer.pk:
+            raise ValidationFailed(_("This unit is registered to another customer."), field="unit_serial")
+    address = None
+    if data.address_id is not None:
+        address = customer.addresses.filter(pk=data.address_id).first()
+        if address is None:
+            raise ValidationFailed(_("The address is not one of the customer's."), field="address_id")
+    elif unit is not None and unit.install_address_id:
+        address = unit.install_address
+    else:
+        address = customer.addresses.order_by("-is_primary", "id").first()
+    if data.reported_purchase_date and data.reported_purchase_date > timezone.localdate():
+        raise ValidationFailed(_("The purchase date is in the future."), field="reported_purchase_date")
+    contact_phone = _normalise_phone(data.contact_phone)
+    if data.outlet_id is not None:
+        outlet = outlets_visible(actor=actor).filter(pk=data.outlet_id).first()
+        if outlet is None:
+            raise ValidationFailed(_("Unknown outlet."), field="outlet_id")
+    elif actor.scope is Scope.OUTLET:
+        outlet = outlets_visible(actor=actor).get(pk=actor.outlet_id)
+    else:
+        outlet = customer.outlet
+    now = timezone.now()
+    sr = ServiceRequest(
+        call_type=data.call_type, channel=data.channel, priority=data.priority, customer=customer, unit=unit,
+        address=address, contact_phone=contact_phone, reported_model=data.reported_model.strip(),
+        reported_purchase_date=data.reported_purchase_date, symptom=data.symptom.strip(),
+        window_start=data.window_start, window_end=data.window_end, outlet=outlet, created_by_id=actor.user_id,
+        due_at=answer_due(call_type=data.call_type, priority=data.priority, opened_at=now),
+    )
+    missing = missing_facts(data.call_type, intake_facts(sr))
+    sr.to_verify, sr.missing_fields = bool(missing), missing
+    with transaction.atomic():
+        sr.save()
+        sr.number = f"SR{timezone.localdate():%y%m%d}{sr.pk:06d}"
+        ServiceRequest.objects.filter(pk=sr.pk).update(number=sr.number)
+        _record(sr, actor, "opened", _("%(type)s request %(number)s opened")
+                % {"type": sr.get_call_type_display(), "number": sr.number}, to_status=Status.NEW,
+                data={"missing": missing, "channel": sr.channel, "priority": sr.priority}, note=sr.symptom)
+        if unit is not None:
+            UnitEvent.objects.create(unit=unit, verb=UnitEvent.Verb.SERVICED, actor_id=actor.user_id,
+                                     data={"request": sr.number, "call_type": sr.call_type})
+    return sr
+
+
+def _claim(sr: ServiceRequest, *, expected_version: int | None, from_status: str | None = None,
+           **changes: Any) -> None:
+    """Apply changes only if nobody changed the request meanwhile (one of two clerks wins)."""
+    if expected_version is not None and expected_version != sr.version:
+        raise Conflict(_("The request was changed by someone else; reload it and try again."), field="version")
+    guard = {"pk": sr.pk, "version": sr.version}
+    if from_status is not None:
+        guard["status"] = from_status
+    updated = ServiceRequest.objects.filter(**guard).update(version=F("version") + 1, updated_at=timezone.now(),
+                                                            **changes)
+    if updated != 1:
+        raise Conflict(_("The request was changed by someone else; reload it and try again."), field="version")
+    sr.version += 1
+    for name, value in changes.items():
+        setattr(sr, name, value)
+
+
+def request_transition(*, actor: Actor, request: ServiceRequest, action: str, note: str = "",
+                       expected_version: int | None = None) -> ServiceRequest:
+    """Move a visible request by an action of the state machine; a concurrent change is a conflict."""
+    transition = transition_for(action)
+    if transition is None:
+        raise ValidationFailed(_("Unknown action %(action)s.") % {"action": action[:30]}, field="action")
+    if actor.role is None or not role_may(transition, role=actor.role, call_type=request.call_type):
+        raise PermissionDenied(_("Your role may not %(action)s this request.") % {"action": transition.label})
+    if request.status not in transition.sources:
+        raise TransitionNotAllowed(
+            _("A request that is %(status)s cannot be moved by “%(action)s”.")
+            % {"status": request.get_status_display(), "action": transition.label}, field="action")
+    note = note.strip()
+    if transition.needs_note and not note:
+        raise ValidationFailed(_("Say why (a note is required for this step)."), field="note")
+    if action == "start" and request.to_verify:
+        raise TransitionNotAllowed(_("Verify the request's details before work starts."), field="action")
+    now = timezone.now()
+    changes: dict[str, Any] = {"status": transition.target}
+    if transition.target == Status.RESOLVED:
+        changes["resolved_at"] = now
+    elif transition.target == Status.CLOSED:
+        changes["closed_at"] = now
+    elif action == "reopen":
+        changes.update(resolved_at=None, closed_at=None)
+    from_status = request.status
+    with transaction.atomic():
+        _claim(request, expected_version=expected_version, from_status=from_status, **changes)
+        _record(request, actor, action, _("%(number)s: %(from)s → %(to)s") % {
+            "number": request.number, "from": Status(from_status).label, "to": request.get_status_display()},
+            from_status=from_status, to_status=transition.target, note=note)
+    return request
+
+
+def request_assign(*, actor: Actor, request: ServiceRequest, engineer_id: int,
+                   expected_version: int | None = None) -> ServiceRequest:
+    """Dispatch a verified, open request to an engineer of an outlet the actor sees."""
+    if not actor.can_run_desk:
+        raise PermissionDenied(_("Your role may not dispatch requests."))
+    if request.status not in OPEN_STATUSES:
+        raise TransitionNotAllowed(_("Only open requests can be dispatched."), field="engineer_id")
+    if request.to_verify:
+        raise TransitionNotAllowed(
+            _("Verify the request first: %(missing)s missing.") % {"missing": ", ".join(request.missing_fields)},
+            field="engineer_id")
+    engineer = StaffProfile.objects.filter(pk=engineer_id, role=Role.ENGINEER, user__is_active=True,
+                                           outlet__in=outlets_visible(actor=actor)).first()
+    if engineer is None:
+        raise ValidationFailed(_("Unknown engineer."), field="engineer_id")
+    if engineer.outlet_id != request.outlet_id:
+        raise ValidationFailed(_("The engineer works for another outlet than the request's."), field="engineer_id")
+    previous = request.assignee.display_name if request.assignee else ""
+    with transaction.atomic():
+        _claim(request, expected_version=expected_version, assignee_id=engineer.pk)
+        request.assignee = engineer
+        _record(request, actor, "assigned", _("%(number)s dispatched to %(engineer)s")
+                % {"number": request.number, "engineer": engineer.display_name},
+                data={"engineer_id": engineer.pk, "previous": previous})
+    return request
+
+
+def request_verify(*, actor: Actor, request: ServiceRequest, details: RequestDetails,
+                   expected_version: int | None = None) -> ServiceRequest:
+    """Complete or correct a request's intake facts; it leaves "to verify" once nothing is missing."""
+    if not actor.can_run_desk:
+        raise PermissionDenied(_("Your role may not verify requests."))
+    if request.status not in OPEN_STATUSES:
+        raise TransitionNotAllowed(_("Only open requests can be verified."), field="status")
+    changes: dict[str, Any] = {}
+    if details.address_id is not None:
+        if not request.customer.addresses.filter(pk=details.address_id).exists():
+            raise ValidationFailed(_("The address is not one of the customer's."), field="address_id")
+        changes["address_id"] = details.address_id
+    if details.contact_phone is not None:
+        changes["contact_phone"] = _normalise_phone(details.contact_phone)
+    if details.reported_model is not None:
+        changes["reported_model"] = details.reported_model.strip()[:50]
+    if details.reported_purchase_date is not None:
+        if details.reported_purchase_date > timezone.localdate():
+            raise ValidationFailed(_("The purchase date is in the future."), field="reported_purchase_date")
+        changes["reported_purchase_date"] = details.reported_purchase_date
+    if details.symptom is not None:
+        changes["symptom"] = details.symptom.strip()[:4000]
+    if details.window_start is not None or details.window_end is not None:
+        _check_window(details.window_start, details.window_end)
+        changes.update(window_start=details.window_start, window_end=details.window_end)
+    for name, value in changes.items():
+        setattr(request, name, value)
+    missing = missing_facts(request.call_type, intake_facts(request))
+    changes.update(to_verify=bool(missing), missing_fields=missing)
+    with transaction.atomic():
+        _claim(request, expected_version=expected_version, **changes)
+        summary = (_("%(number)s verified") if not missing else _("%(number)s details updated; still missing: %(m)s")) % {
+            "number": request.number, "m": ", ".join(missing)}
+        _record(request, actor, "verified" if not missing else "details_updated", summary,
+                data={"changed": sorted(k for k in changes if k not in {"to_verify", "missing_fields"}),
+                      "missing": missing})
+    return request
+
+
+
+def customer_requests_open(customer: Customer) -> int:
+    """How many of the customer's requests are still open (shown on the customer card)."""
+    return customer.requests.filter(status__in=OPEN_STATUSES).count()
