@@ -32,9 +32,7 @@ if not SECRET_KEY:
     SECRET_KEY = key_file.read_text().strip()
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("WUYOU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("WUYOU_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("WUYOU_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI from our static files, not a CDN
     "template_partials",
     "django_tasks",
     "django_tasks_db",
@@ -52,6 +51,7 @@ INSTALLED_APPS = [
     "wuyou.customers",
     "wuyou.products",
     "wuyou.tickets",
+    "wuyou.demo",  # last: it depends on every other app
 ]
 
 MIDDLEWARE = [
@@ -92,7 +92,9 @@ TEMPLATES = [
 _sqlite_path = VAR_DIR / "wuyou.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
-        env="DATABASE_URL", default=f"sqlite:///{_sqlite_path}", conn_max_age=int(os.environ.get("WUYOU_CONN_MAX_AGE", "60"))
+        env="DATABASE_URL",
+        default=f"sqlite:///{_sqlite_path}",
+        conn_max_age=int(os.environ.get("WUYOU_CONN_MAX_AGE", "60")),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -88,8 +88,15 @@ class CustomerFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         CustomerPhone.objects.create(customer=self, number=str(next(_mobile)), kind="mobile", is_primary=True)
-        Address.objects.create(customer=self, city="青岛市", district="市南区", detail="香港中路10号", latitude=36.06,
-                               longitude=120.38, is_primary=True)
+        Address.objects.create(
+            customer=self,
+            city="青岛市",
+            district="市南区",
+            detail="香港中路10号",
+            latitude=36.06,
+            longitude=120.38,
+            is_primary=True,
+        )
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

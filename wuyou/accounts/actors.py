@@ -14,8 +14,16 @@ HEAD_OFFICE_ROLES = frozenset(
 )
 # Roles that may run the request desk (open, verify, accept, assign, cancel, close).
 DESK_ROLES = frozenset(
-    {Role.SERVICE_MANAGER, Role.CLERK, Role.FOLLOW_UP, Role.TECH_SUPERVISOR, Role.OUTLET_MANAGER, Role.ADMIN,
-     Role.INTEGRATION, Role.REGIONAL_MANAGER}
+    {
+        Role.SERVICE_MANAGER,
+        Role.CLERK,
+        Role.FOLLOW_UP,
+        Role.TECH_SUPERVISOR,
+        Role.OUTLET_MANAGER,
+        Role.ADMIN,
+        Role.INTEGRATION,
+        Role.REGIONAL_MANAGER,
+    }
 )
 
 
@@ -84,11 +92,17 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor:
         if getattr(user, "is_superuser", False):
             return Actor(user_id=user.pk, role=Role.ADMIN, display_name=user.get_username())
         return Actor(user_id=user.pk, role=None)
-    return Actor(user_id=user.pk, role=profile.role, outlet_id=profile.outlet_id, region_id=profile.region_id,
-                 display_name=profile.display_name)
+    return Actor(
+        user_id=user.pk,
+        role=profile.role,
+        outlet_id=profile.outlet_id,
+        region_id=profile.region_id,
+        display_name=profile.display_name,
+    )
 
 
 def actor_for_token(token: ApiToken) -> Actor:
     """The actor for an API token: the token's own role and outlet, recorded as its account."""
-    return Actor(user_id=token.user_id, role=token.role, outlet_id=token.outlet_id, display_name=token.name,
-                 token_id=token.pk)
+    return Actor(
+        user_id=token.user_id, role=token.role, outlet_id=token.outlet_id, display_name=token.name, token_id=token.pk
+    )

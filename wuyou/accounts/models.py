@@ -45,8 +45,9 @@ class Organisation(TimeStampedModel):
 class Region(TimeStampedModel):
     """A sales and service region of the organisation."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="regions",
-                                     verbose_name=_("organisation"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="regions", verbose_name=_("organisation")
+    )
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
 
@@ -83,14 +84,29 @@ class Outlet(TimeStampedModel):
 class StaffProfile(TimeStampedModel):
     """A staff member's role and place in the network; no profile means no access (default deny)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff",
-                                verbose_name=_("user"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     display_name = models.CharField(_("display name"), max_length=100)
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, null=True, blank=True, related_name="staff",
-                               verbose_name=_("outlet"), help_text=_("Empty for head-office staff."))
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="staff",
-                               verbose_name=_("region"), help_text=_("For regional managers."))
+    outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("outlet"),
+        help_text=_("Empty for head-office staff."),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("region"),
+        help_text=_("For regional managers."),
+    )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
     class Meta:
@@ -120,8 +136,9 @@ class Skill(models.Model):
 class Certificate(TimeStampedModel):
     """An engineer's certificate for a skill; once expired the skill no longer counts (R-F7)."""
 
-    engineer = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="certificates",
-                                 verbose_name=_("engineer"))
+    engineer = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="certificates", verbose_name=_("engineer")
+    )
     skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("skill"))
     number = models.CharField(_("certificate number"), max_length=64, blank=True)
     issued_on = models.DateField(_("issued on"))
@@ -132,8 +149,9 @@ class Certificate(TimeStampedModel):
         verbose_name_plural = _("certificates")
         constraints = [
             models.UniqueConstraint(fields=["engineer", "skill", "issued_on"], name="certificate_unique_issue"),
-            models.CheckConstraint(condition=models.Q(expires_on__gte=models.F("issued_on")),
-                                   name="certificate_expires_after_issue"),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gte=models.F("issued_on")), name="certificate_expires_after_issue"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -148,12 +166,23 @@ class ApiToken(TimeStampedModel):
     """A per-integration API token, stored hashed, scoped to a role and outlet, revocable."""
 
     name = models.CharField(_("integration name"), max_length=100)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens",
-                             verbose_name=_("acting account"),
-                             help_text=_("The account recorded as the actor of the token's changes."))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_tokens",
+        verbose_name=_("acting account"),
+        help_text=_("The account recorded as the actor of the token's changes."),
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.INTEGRATION)
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, null=True, blank=True, related_name="api_tokens",
-                               verbose_name=_("outlet"), help_text=_("Empty for a head-office integration."))
+    outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+        verbose_name=_("outlet"),
+        help_text=_("Empty for a head-office integration."),
+    )
     prefix = models.CharField(_("prefix"), max_length=12, db_index=True, editable=False)
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

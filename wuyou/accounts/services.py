@@ -14,14 +14,22 @@ from wuyou.core.errors import ValidationFailed
 log = logging.getLogger("wuyou.security")
 
 
-def api_token_issue(*, name: str, user_id: int, role: str = Role.INTEGRATION, outlet: Outlet | None = None) -> tuple[ApiToken, str]:
+def api_token_issue(
+    *, name: str, user_id: int, role: str = Role.INTEGRATION, outlet: Outlet | None = None
+) -> tuple[ApiToken, str]:
     """Create a token and return it with its secret, which is shown once and stored only hashed."""
     if role not in Role.values:
         raise ValidationFailed(f"unknown role {role!r}", field="role")
     secret = "wy_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(name=name, user_id=user_id, role=role, outlet=outlet, prefix=secret[:10],
-                                        token_hash=ApiToken.hash_secret(secret))
+        token = ApiToken.objects.create(
+            name=name,
+            user_id=user_id,
+            role=role,
+            outlet=outlet,
+            prefix=secret[:10],
+            token_hash=ApiToken.hash_secret(secret),
+        )
     log.info("api token issued id=%s name=%s", token.pk, name)
     return token, secret
 

@@ -18,7 +18,9 @@ def problem_response(status: int, title: str, detail: str, errors: list[dict[str
     body: dict[str, object] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
-    return JsonResponse(body, status=status, content_type="application/problem+json", json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        body, status=status, content_type="application/problem+json", json_dumps_params={"ensure_ascii": False}
+    )
 
 
 class ApiBodyGuardMiddleware:
@@ -42,27 +44,47 @@ class ApiBodyGuardMiddleware:
         except ValueError:
             return problem_response(400, _("Bad request"), _("The Content-Length header is not a number."))
         if too_big:
-            return problem_response(413, _("Body too large"), _("The body exceeds %(n)d bytes.") % {"n": limit},
-                                    [{"field": "body", "message": _("too large")}])
+            return problem_response(
+                413,
+                _("Body too large"),
+                _("The body exceeds %(n)d bytes.") % {"n": limit},
+                [{"field": "body", "message": _("too large")}],
+            )
         try:
             body = request.body
         except RequestDataTooBig:
-            return problem_response(413, _("Body too large"), _("The body exceeds %(n)d bytes.") % {"n": limit},
-                                    [{"field": "body", "message": _("too large")}])
+            return problem_response(
+                413,
+                _("Body too large"),
+                _("The body exceeds %(n)d bytes.") % {"n": limit},
+                [{"field": "body", "message": _("too large")}],
+            )
         if not body:
             return None
         content_type = (request.content_type or "").lower()
         if content_type != "application/json":
-            return problem_response(415, _("Unsupported media type"), _("Send the body as application/json."),
-                                    [{"field": "Content-Type", "message": _("must be application/json")}])
+            return problem_response(
+                415,
+                _("Unsupported media type"),
+                _("Send the body as application/json."),
+                [{"field": "Content-Type", "message": _("must be application/json")}],
+            )
         try:
             json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
-            return problem_response(400, _("Bad encoding"), _("The body is not valid UTF-8."),
-                                    [{"field": "body", "message": _("not UTF-8")}])
+            return problem_response(
+                400,
+                _("Bad encoding"),
+                _("The body is not valid UTF-8."),
+                [{"field": "body", "message": _("not UTF-8")}],
+            )
         except ValueError as exc:
-            return problem_response(400, _("Malformed JSON"), _("The body is not valid JSON: %(e)s") % {"e": exc},
-                                    [{"field": "body", "message": _("malformed JSON")}])
+            return problem_response(
+                400,
+                _("Malformed JSON"),
+                _("The body is not valid JSON: %(e)s") % {"e": exc},
+                [{"field": "body", "message": _("malformed JSON")}],
+            )
         return None
 
 

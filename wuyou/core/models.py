@@ -36,3 +36,6 @@ class IdempotencyRecord(models.Model):
         verbose_name = _("idempotency record")
         verbose_name_plural = _("idempotency records")
         constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_caller_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.caller} {self.key}"

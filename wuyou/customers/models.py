@@ -19,8 +19,9 @@ class Customer(TimeStampedModel):
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
     name = models.CharField(_("name"), max_length=100, db_index=True)
-    contact_person = models.CharField(_("contact person"), max_length=100, blank=True,
-                                      help_text=_("For companies: who to ask for."))
+    contact_person = models.CharField(
+        _("contact person"), max_length=100, blank=True, help_text=_("For companies: who to ask for.")
+    )
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="customers", verbose_name=_("outlet"))
     dont_call_at_work = models.BooleanField(_("don't call at work"), default=False)
     consent_service_calls = models.BooleanField(_("consents to service calls and callbacks"), default=True)
@@ -63,8 +64,9 @@ class CustomerPhone(models.Model):
 class Address(models.Model):
     """One of a customer's addresses, with coordinates for routing."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses",
-                                 verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer")
+    )
     label = models.CharField(_("label"), max_length=30, blank=True)
     city = models.CharField(_("city"), max_length=50)
     district = models.CharField(_("district"), max_length=50, blank=True)
@@ -78,11 +80,14 @@ class Address(models.Model):
         verbose_name_plural = _("addresses")
         ordering = ["-is_primary", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(latitude__gte=-90, latitude__lte=90) | models.Q(latitude__isnull=True),
-                                   name="address_latitude_range"),
+            models.CheckConstraint(
+                condition=models.Q(latitude__gte=-90, latitude__lte=90) | models.Q(latitude__isnull=True),
+                name="address_latitude_range",
+            ),
             models.CheckConstraint(
                 condition=models.Q(longitude__gte=-180, longitude__lte=180) | models.Q(longitude__isnull=True),
-                name="address_longitude_range"),
+                name="address_longitude_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -102,8 +107,9 @@ class ContactWindow(models.Model):
         WEEKDAYS = "weekdays", _("Weekdays")
         WEEKEND = "weekend", _("Weekends and holidays")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_windows",
-                                 verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contact_windows", verbose_name=_("customer")
+    )
     days = models.CharField(_("days"), max_length=10, choices=Days.choices, default=Days.ANY)
     starts_at = models.TimeField(_("from"))
     ends_at = models.TimeField(_("until"))
@@ -111,8 +117,11 @@ class ContactWindow(models.Model):
     class Meta:
         verbose_name = _("contact window")
         verbose_name_plural = _("contact windows")
-        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                              name="contact_window_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="contact_window_ends_after_start"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_days_display()} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
@@ -132,16 +141,23 @@ class TimelineEntry(models.Model):
         UNIT = "unit", _("Product unit")
         CUSTOMER = "customer", _("Customer record")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline",
-                                 verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("customer")
+    )
     occurred_at = models.DateTimeField(_("occurred at"))
     phase = models.CharField(_("phase"), max_length=8, choices=Phase.choices, default=Phase.AFTER_SALES)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=20, blank=True)
     summary = models.CharField(_("summary"), max_length=500)
     body = models.TextField(_("details"), blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
     ref_kind = models.CharField(_("refers to"), max_length=20, blank=True)
     ref_id = models.BigIntegerField(_("reference id"), null=True, blank=True)
     ref_label = models.CharField(_("reference"), max_length=40, blank=True)
@@ -158,10 +174,10 @@ class TimelineEntry(models.Model):
 class PersonalDataReveal(models.Model):
     """Every deliberate reveal of a masked phone or address (who, whose, when, why)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="reveals",
-                                 verbose_name=_("customer"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("by"))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="reveals", verbose_name=_("customer"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
     field = models.CharField(_("field"), max_length=20)
     reason = models.CharField(_("reason"), max_length=200)
     revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
@@ -170,3 +186,6 @@ class PersonalDataReveal(models.Model):
         verbose_name = _("personal data reveal")
         verbose_name_plural = _("personal data reveals")
         indexes = [models.Index(fields=["customer", "-revealed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.field} @ {self.revealed_at:%Y-%m-%d %H:%M}"

@@ -20,7 +20,9 @@ def customers_visible(*, actor: Actor) -> QuerySet[Customer]:
     if scope is Scope.ALL:
         return qs
     if scope is Scope.REGION:
-        return qs.filter(Q(outlet__region_id=actor.region_id) | Q(requests__outlet__region_id=actor.region_id)).distinct()
+        return qs.filter(
+            Q(outlet__region_id=actor.region_id) | Q(requests__outlet__region_id=actor.region_id)
+        ).distinct()
     if scope is Scope.OUTLET:
         handled = Customer.objects.filter(requests__outlet_id=actor.outlet_id).values("pk")
         return qs.filter(Q(outlet_id=actor.outlet_id) | Q(pk__in=handled))
@@ -43,11 +45,11 @@ def customer_get(*, actor: Actor, customer_id: int) -> Customer:
     return customer
 
 
-def customer_search(*, actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> list[Customer]:
-    """One-box search (R-A4): a phone number, a serial number, a name or part of an address."""
+def customer_matches(*, actor: Actor, query: str) -> QuerySet[Customer]:
+    """Visible customers matching one-box search text (unordered); the API pages and counts these."""
     text = " ".join(query.split())[:100]
     if not text:
-        return []
+        return Customer.objects.none()
     visible = customers_visible(actor=actor)
     phone = phone_search_key(text)
     if phone:
@@ -63,22 +65,31 @@ def customer_search(*, actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> l
             qs = visible.filter(
                 Q(name__startswith=text) | Q(pk__in=Address.objects.filter(detail__contains=text).values("customer_id"))
             )
+    return qs.distinct()
+
+
+def customer_search(*, actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> list[Customer]:
+    """One-box search (R-A4): a phone number, a serial number, a name or part of an address."""
     return list(
-        qs.distinct()
+        customer_matches(actor=actor, query=query)
         .select_related("outlet")
-        .prefetch_related(Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
-                          Prefetch("addresses", queryset=Address.objects.order_by("-is_primary", "id")))
+        .prefetch_related(
+            Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
+            Prefetch("addresses", queryset=Address.objects.order_by("-is_primary", "id")),
+        )
         .order_by("name", "pk")[:limit]
     )
 
 
-def customer_timeline(*, actor: Actor, customer: Customer, limit: int = 50, before_id: int | None = None
-                      ) -> list[TimelineEntry]:
+def customer_timeline(
+    *, actor: Actor, customer: Customer, limit: int = 50, before_id: int | None = None
+) -> list[TimelineEntry]:
     """The customer's timeline, newest first (R-A2); engineers see only their own jobs' entries."""
     qs = TimelineEntry.objects.filter(customer=customer).select_related("actor__staff")
     if actor.scope is Scope.OWN_JOBS:
-        qs = qs.filter(ref_kind="request", ref_id__in=customer.requests.filter(
-            assignee__user_id=actor.user_id).values("pk"))
+        qs = qs.filter(
+            ref_kind="request", ref_id__in=customer.requests.filter(assignee__user_id=actor.user_id).values("pk")
+        )
     if before_id is not None:
         qs = qs.filter(pk__lt=before_id)
     return list(qs.order_by("-occurred_at", "-id")[:limit])

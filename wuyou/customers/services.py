@@ -66,7 +66,7 @@ def _parse_phones(numbers: list[str], field_name: str = "phones") -> list[tuple[
             phone = parse_phone(raw)
         except InvalidPhone:
             raise ValidationFailed(
-                _("%(value)s is not a mainland mobile (11 digits, 1[3-9]…) or landline (area code + 7–8 digits) number.")
+                _("%(value)s is not a mainland mobile (1[3-9] + 9 digits) or landline (area code + 7–8 digits).")
                 % {"value": raw[:30]},
                 field=f"{field_name}[{i}]",
             ) from None
@@ -90,8 +90,15 @@ def nearest_outlet(*, latitude: float | None, longitude: float | None, candidate
     located = [o for o in candidates if o.latitude is not None and o.longitude is not None]
     if latitude is None or longitude is None or not located:
         return candidates[0] if candidates else None
-    return min(located, key=lambda o: great_circle_km(latitude, longitude, float(o.latitude),  # type: ignore[arg-type]
-                                                       float(o.longitude)))  # type: ignore[arg-type]
+    return min(
+        located,
+        key=lambda o: great_circle_km(
+            latitude,
+            longitude,
+            float(o.latitude),  # type: ignore[arg-type]
+            float(o.longitude),
+        ),
+    )  # type: ignore[arg-type]
 
 
 def _resolve_outlet(actor: Actor, outlet_id: int | None, address: AddressInput | None) -> Outlet:
@@ -105,8 +112,11 @@ def _resolve_outlet(actor: Actor, outlet_id: int | None, address: AddressInput |
         if outlet is None:
             raise ValidationFailed(_("Unknown outlet."), field="outlet_id")
         return outlet
-    outlet = nearest_outlet(latitude=address.latitude if address else None,
-                            longitude=address.longitude if address else None, candidates=list(visible))
+    outlet = nearest_outlet(
+        latitude=address.latitude if address else None,
+        longitude=address.longitude if address else None,
+        candidates=list(visible),
+    )
     if outlet is None:
         raise ValidationFailed(_("No outlet is available to serve this customer."), field="outlet_id")
     return outlet
@@ -135,24 +145,45 @@ def customer_create(*, actor: Actor, data: CustomerInput) -> Customer:
     outlet = _resolve_outlet(actor, data.outlet_id, data.addresses[0] if data.addresses else None)
     with transaction.atomic():
         customer = Customer.objects.create(
-            kind=data.kind, name=name, contact_person=data.contact_person.strip(), outlet=outlet,
-            dont_call_at_work=data.dont_call_at_work, consent_service_calls=data.consent_service_calls,
-            consent_marketing=data.consent_marketing, note=data.note,
+            kind=data.kind,
+            name=name,
+            contact_person=data.contact_person.strip(),
+            outlet=outlet,
+            dont_call_at_work=data.dont_call_at_work,
+            consent_service_calls=data.consent_service_calls,
+            consent_marketing=data.consent_marketing,
+            note=data.note,
         )
         CustomerPhone.objects.bulk_create(
             [CustomerPhone(customer=customer, number=n, kind=k, is_primary=i == 0) for i, (n, k) in enumerate(phones)]
         )
-        Address.objects.bulk_create([
-            Address(customer=customer, label=a.label, city=a.city.strip(), district=a.district.strip(),
-                    detail=a.detail.strip(), latitude=a.latitude, longitude=a.longitude, is_primary=i == 0)
-            for i, a in enumerate(data.addresses)
-        ])
-        ContactWindow.objects.bulk_create([
-            ContactWindow(customer=customer, days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
-            for w in data.contact_windows
-        ])
-        timeline_record(customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.CUSTOMER,
-                        summary=_("Customer filed at %(outlet)s") % {"outlet": outlet.name})
+        Address.objects.bulk_create(
+            [
+                Address(
+                    customer=customer,
+                    label=a.label,
+                    city=a.city.strip(),
+                    district=a.district.strip(),
+                    detail=a.detail.strip(),
+                    latitude=a.latitude,
+                    longitude=a.longitude,
+                    is_primary=i == 0,
+                )
+                for i, a in enumerate(data.addresses)
+            ]
+        )
+        ContactWindow.objects.bulk_create(
+            [
+                ContactWindow(customer=customer, days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
+                for w in data.contact_windows
+            ]
+        )
+        timeline_record(
+            customer_id=customer.pk,
+            actor=actor,
+            kind=TimelineEntry.Kind.CUSTOMER,
+            summary=_("Customer filed at %(outlet)s") % {"outlet": outlet.name},
+        )
     return customer
 
 
@@ -162,12 +193,21 @@ def customer_add_address(*, actor: Actor, customer: Customer, address: AddressIn
     _check_address(address, "address")
     with transaction.atomic():
         created = Address.objects.create(
-            customer=customer, label=address.label, city=address.city.strip(), district=address.district.strip(),
-            detail=address.detail.strip(), latitude=address.latitude, longitude=address.longitude,
+            customer=customer,
+            label=address.label,
+            city=address.city.strip(),
+            district=address.district.strip(),
+            detail=address.detail.strip(),
+            latitude=address.latitude,
+            longitude=address.longitude,
             is_primary=not customer.addresses.exists(),
         )
-        timeline_record(customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.CUSTOMER,
-                        summary=_("Address added: %(address)s") % {"address": created.full_text})
+        timeline_record(
+            customer_id=customer.pk,
+            actor=actor,
+            kind=TimelineEntry.Kind.CUSTOMER,
+            summary=_("Address added: %(address)s") % {"address": created.full_text},
+        )
     return created
 
 
@@ -177,17 +217,26 @@ def customer_add_phone(*, actor: Actor, customer: Customer, number: str, label: 
     ((normalised, kind),) = _parse_phones([number], "number")
     with transaction.atomic():
         phone, created = CustomerPhone.objects.get_or_create(
-            customer=customer, number=normalised,
+            customer=customer,
+            number=normalised,
             defaults={"kind": kind, "label": label, "is_primary": not customer.phones.exists()},
         )
         if created:
-            timeline_record(customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.CUSTOMER,
-                            summary=_("Phone number added"))
+            timeline_record(
+                customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.CUSTOMER, summary=_("Phone number added")
+            )
     return phone
 
 
-def customer_note_add(*, actor: Actor, customer: Customer, summary: str, body: str = "", channel: str = "hotline",
-                      phase: str = TimelineEntry.Phase.AFTER_SALES) -> TimelineEntry:
+def customer_note_add(
+    *,
+    actor: Actor,
+    customer: Customer,
+    summary: str,
+    body: str = "",
+    channel: str = "hotline",
+    phase: str = TimelineEntry.Phase.AFTER_SALES,
+) -> TimelineEntry:
     """Write a call note on the customer's timeline."""
     if actor.scope is Scope.NONE:
         raise PermissionDenied(_("You may not write notes."))
@@ -195,23 +244,49 @@ def customer_note_add(*, actor: Actor, customer: Customer, summary: str, body: s
     if not summary:
         raise ValidationFailed(_("The note is empty."), field="summary")
     if len(summary) > 500:
-        raise ValidationFailed(_("Keep the summary under 500 characters; put the rest in the details."),
-                               field="summary")
+        raise ValidationFailed(
+            _("Keep the summary under 500 characters; put the rest in the details."), field="summary"
+        )
     if phase not in TimelineEntry.Phase.values:
         raise ValidationFailed(_("Unknown phase."), field="phase")
-    return timeline_record(customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.NOTE, summary=summary,
-                           body=body, channel=channel[:20], phase=phase)
+    return timeline_record(
+        customer_id=customer.pk,
+        actor=actor,
+        kind=TimelineEntry.Kind.NOTE,
+        summary=summary,
+        body=body,
+        channel=channel[:20],
+        phase=phase,
+    )
 
 
-def timeline_record(*, customer_id: int, actor: Actor | None, kind: str, summary: str, body: str = "",
-                    channel: str = "", phase: str = TimelineEntry.Phase.AFTER_SALES, ref_kind: str = "",
-                    ref_id: int | None = None, ref_label: str = "", occurred_at: dt.datetime | None = None
-                    ) -> TimelineEntry:
+def timeline_record(
+    *,
+    customer_id: int,
+    actor: Actor | None,
+    kind: str,
+    summary: str,
+    body: str = "",
+    channel: str = "",
+    phase: str = TimelineEntry.Phase.AFTER_SALES,
+    ref_kind: str = "",
+    ref_id: int | None = None,
+    ref_label: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> TimelineEntry:
     """Append a line to a customer's timeline; other apps call this inside their own transaction."""
     return TimelineEntry.objects.create(
-        customer_id=customer_id, occurred_at=occurred_at or timezone.now(), kind=kind, summary=summary[:500],
-        body=body, channel=channel, phase=phase, actor_id=actor.user_id if actor else None, ref_kind=ref_kind,
-        ref_id=ref_id, ref_label=ref_label,
+        customer_id=customer_id,
+        occurred_at=occurred_at or timezone.now(),
+        kind=kind,
+        summary=summary[:500],
+        body=body,
+        channel=channel,
+        phase=phase,
+        actor_id=actor.user_id if actor else None,
+        ref_kind=ref_kind,
+        ref_id=ref_id,
+        ref_label=ref_label,
     )
 
 

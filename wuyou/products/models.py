@@ -41,8 +41,9 @@ class ProductModel(TimeStampedModel):
 
     code = models.CharField(_("model code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    category = models.ForeignKey(ProductCategory, on_delete=models.PROTECT, related_name="models",
-                                 verbose_name=_("category"))
+    category = models.ForeignKey(
+        ProductCategory, on_delete=models.PROTECT, related_name="models", verbose_name=_("category")
+    )
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=12)
     is_active = models.BooleanField(_("on sale"), default=True)
 
@@ -58,8 +59,9 @@ class ProductModel(TimeStampedModel):
 class JobSpec(models.Model):
     """Standard duration and required skills for one job type on one product model."""
 
-    product_model = models.ForeignKey(ProductModel, on_delete=models.CASCADE, related_name="job_specs",
-                                      verbose_name=_("product model"))
+    product_model = models.ForeignKey(
+        ProductModel, on_delete=models.CASCADE, related_name="job_specs", verbose_name=_("product model")
+    )
     job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
     standard_minutes = models.PositiveSmallIntegerField(_("standard duration (minutes)"))
     skills = models.ManyToManyField(Skill, blank=True, related_name="job_specs", verbose_name=_("required skills"))
@@ -80,24 +82,34 @@ class Unit(TimeStampedModel):
     """One physical product with a unique serial number; its history follows it across owners."""
 
     serial = models.CharField(_("serial number"), max_length=40, unique=True)
-    product_model = models.ForeignKey(ProductModel, on_delete=models.PROTECT, related_name="units",
-                                      verbose_name=_("product model"))
+    product_model = models.ForeignKey(
+        ProductModel, on_delete=models.PROTECT, related_name="units", verbose_name=_("product model")
+    )
     owner = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="units", verbose_name=_("owner"))
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
-    selling_outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="units_sold", verbose_name=_("selling outlet"))
+    selling_outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units_sold",
+        verbose_name=_("selling outlet"),
+    )
     installed_on = models.DateField(_("installation date"), null=True, blank=True)
-    install_address = models.ForeignKey(Address, on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="units", verbose_name=_("installed at"))
+    install_address = models.ForeignKey(
+        Address, on_delete=models.SET_NULL, null=True, blank=True, related_name="units", verbose_name=_("installed at")
+    )
 
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(installed_on__isnull=True) | models.Q(purchase_date__isnull=True)
+                condition=models.Q(installed_on__isnull=True)
+                | models.Q(purchase_date__isnull=True)
                 | models.Q(installed_on__gte=models.F("purchase_date")),
-                name="unit_installed_after_purchase"),
+                name="unit_installed_after_purchase",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,8 +128,14 @@ class UnitEvent(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="events", verbose_name=_("unit"))
     verb = models.CharField(_("what"), max_length=20, choices=Verb.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
     data = models.JSONField(_("details"), default=dict, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True)
 
@@ -125,3 +143,6 @@ class UnitEvent(models.Model):
         verbose_name = _("unit event")
         verbose_name_plural = _("unit events")
         indexes = [models.Index(fields=["unit", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.verb}"

@@ -58,8 +58,9 @@ def unit_register(*, actor: Actor, owner: Customer, data: UnitInput) -> Unit:
         raise ValidationFailed(_("A serial number is 6–40 letters, digits or dashes."), field="serial")
     product_model = ProductModel.objects.filter(code=data.model_code.strip()).first()
     if product_model is None:
-        raise ValidationFailed(_("Unknown product model %(code)s.") % {"code": data.model_code[:50]},
-                               field="model_code")
+        raise ValidationFailed(
+            _("Unknown product model %(code)s.") % {"code": data.model_code[:50]}, field="model_code"
+        )
     _check_dates(data)
     selling_outlet = None
     if data.selling_outlet_id is not None:
@@ -76,17 +77,33 @@ def unit_register(*, actor: Actor, owner: Customer, data: UnitInput) -> Unit:
     try:
         with transaction.atomic():
             unit = Unit.objects.create(
-                serial=serial, product_model=product_model, owner=owner, purchase_date=data.purchase_date,
-                selling_outlet=selling_outlet, installed_on=data.installed_on, install_address=install_address,
+                serial=serial,
+                product_model=product_model,
+                owner=owner,
+                purchase_date=data.purchase_date,
+                selling_outlet=selling_outlet,
+                installed_on=data.installed_on,
+                install_address=install_address,
             )
-            UnitEvent.objects.create(unit=unit, verb=UnitEvent.Verb.REGISTERED, actor_id=actor.user_id,
-                                     data={"owner_id": owner.pk, "purchase_date": str(data.purchase_date or "")})
-            timeline_record(customer_id=owner.pk, actor=actor, kind=TimelineEntry.Kind.UNIT,
-                            phase=TimelineEntry.Phase.IN_SALES, ref_kind="unit", ref_id=unit.pk, ref_label=serial,
-                            summary=_("Registered %(model)s, serial %(serial)s")
-                            % {"model": product_model.code, "serial": serial})
+            UnitEvent.objects.create(
+                unit=unit,
+                verb=UnitEvent.Verb.REGISTERED,
+                actor_id=actor.user_id,
+                data={"owner_id": owner.pk, "purchase_date": str(data.purchase_date or "")},
+            )
+            timeline_record(
+                customer_id=owner.pk,
+                actor=actor,
+                kind=TimelineEntry.Kind.UNIT,
+                phase=TimelineEntry.Phase.IN_SALES,
+                ref_kind="unit",
+                ref_id=unit.pk,
+                ref_label=serial,
+                summary=_("Registered %(model)s, serial %(serial)s") % {"model": product_model.code, "serial": serial},
+            )
     except IntegrityError:
         # Two clerks registering the same serial at once: the database's unique index decides.
-        raise Conflict(_("Serial number %(serial)s is already registered.") % {"serial": serial},
-                       field="serial") from None
+        raise Conflict(
+            _("Serial number %(serial)s is already registered.") % {"serial": serial}, field="serial"
+        ) from None
     return unit

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from wuyou.accounts.models import Role
 from wuyou.tickets.models import Status
 
-_DESK = frozenset({Role.SERVICE_MANAGER, Role.CLERK, Role.FOLLOW_UP, Role.TECH_SUPERVISOR, Role.OUTLET_MANAGER,
-                   Role.REGIONAL_MANAGER, Role.ADMIN, Role.INTEGRATION})
+_DESK = frozenset(
+    {
+        Role.SERVICE_MANAGER,
+        Role.CLERK,
+        Role.FOLLOW_UP,
+        Role.TECH_SUPERVISOR,
+        Role.OUTLET_MANAGER,
+        Role.REGIONAL_MANAGER,
+        Role.ADMIN,
+        Role.INTEGRATION,
+    }
+)
 _MANAGERS = frozenset({Role.SERVICE_MANAGER, Role.OUTLET_MANAGER, Role.REGIONAL_MANAGER, Role.ADMIN})
 _FIELD = _DESK | {Role.ENGINEER}
 
@@ -35,19 +45,39 @@ TRANSITIONS: dict[str, Transition] = {
     for t in (
         Transition("accept", _("Accept"), frozenset({Status.NEW}), Status.ACCEPTED, _DESK),
         Transition("start", _("Start work"), frozenset({Status.ACCEPTED}), Status.IN_PROGRESS, _FIELD),
-        Transition("wait_customer", _("Wait on customer"), frozenset({Status.ACCEPTED, Status.IN_PROGRESS}),
-                   Status.WAITING_CUSTOMER, _FIELD, needs_note=True),
-        Transition("wait_parts", _("Wait on parts"), frozenset({Status.ACCEPTED, Status.IN_PROGRESS}),
-                   Status.WAITING_PARTS, _FIELD, needs_note=True),
-        Transition("resume", _("Resume"), frozenset({Status.WAITING_CUSTOMER, Status.WAITING_PARTS}),
-                   Status.IN_PROGRESS, _FIELD),
-        Transition("resolve", _("Resolve"), frozenset({Status.NEW}) | _OPEN_WORK, Status.RESOLVED, _FIELD,
-                   needs_note=True),
+        Transition(
+            "wait_customer",
+            _("Wait on customer"),
+            frozenset({Status.ACCEPTED, Status.IN_PROGRESS}),
+            Status.WAITING_CUSTOMER,
+            _FIELD,
+            needs_note=True,
+        ),
+        Transition(
+            "wait_parts",
+            _("Wait on parts"),
+            frozenset({Status.ACCEPTED, Status.IN_PROGRESS}),
+            Status.WAITING_PARTS,
+            _FIELD,
+            needs_note=True,
+        ),
+        Transition(
+            "resume",
+            _("Resume"),
+            frozenset({Status.WAITING_CUSTOMER, Status.WAITING_PARTS}),
+            Status.IN_PROGRESS,
+            _FIELD,
+        ),
+        Transition(
+            "resolve", _("Resolve"), frozenset({Status.NEW}) | _OPEN_WORK, Status.RESOLVED, _FIELD, needs_note=True
+        ),
         Transition("close", _("Close"), frozenset({Status.RESOLVED}), Status.CLOSED, _DESK),
-        Transition("reopen", _("Reopen"), frozenset({Status.RESOLVED, Status.CLOSED}), Status.ACCEPTED, _DESK,
-                   needs_note=True),
-        Transition("cancel", _("Cancel"), frozenset({Status.NEW}) | _OPEN_WORK, Status.CANCELLED, _DESK,
-                   needs_note=True),
+        Transition(
+            "reopen", _("Reopen"), frozenset({Status.RESOLVED, Status.CLOSED}), Status.ACCEPTED, _DESK, needs_note=True
+        ),
+        Transition(
+            "cancel", _("Cancel"), frozenset({Status.NEW}) | _OPEN_WORK, Status.CANCELLED, _DESK, needs_note=True
+        ),
     )
 }
 

@@ -67,31 +67,48 @@ class ServiceRequest(TimeStampedModel):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.HOTLINE)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="requests",
-                                 verbose_name=_("customer"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="requests",
-                             verbose_name=_("unit"))
-    address = models.ForeignKey(Address, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                verbose_name=_("service address"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="requests", verbose_name=_("customer")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="requests", verbose_name=_("unit")
+    )
+    address = models.ForeignKey(
+        Address, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("service address")
+    )
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
-    reported_model = models.CharField(_("model as reported"), max_length=50, blank=True,
-                                      help_text=_("When the unit is not registered yet."))
+    reported_model = models.CharField(
+        _("model as reported"), max_length=50, blank=True, help_text=_("When the unit is not registered yet.")
+    )
     reported_purchase_date = models.DateField(_("purchase date as reported"), null=True, blank=True)
     symptom = models.TextField(_("symptom / description"), blank=True)
     window_start = models.DateTimeField(_("requested from"), null=True, blank=True)
     window_end = models.DateTimeField(_("requested until"), null=True, blank=True)
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="requests",
-                               verbose_name=_("handling outlet"))
-    assignee = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="assigned_requests", verbose_name=_("assignee"))
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.PROTECT, related_name="requests", verbose_name=_("handling outlet")
+    )
+    assignee = models.ForeignKey(
+        StaffProfile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+        verbose_name=_("assignee"),
+    )
     to_verify = models.BooleanField(_("to verify"), default=False)
     missing_fields = models.JSONField(_("missing fields"), default=list, blank=True)
     due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("opened by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
 
     class Meta:
         verbose_name = _("service request")
@@ -104,9 +121,11 @@ class ServiceRequest(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(window_start__isnull=True) | models.Q(window_end__isnull=True)
+                condition=models.Q(window_start__isnull=True)
+                | models.Q(window_end__isnull=True)
                 | models.Q(window_end__gt=models.F("window_start")),
-                name="request_window_ends_after_start"),
+                name="request_window_ends_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,10 +140,17 @@ class ServiceRequest(TimeStampedModel):
 class RequestEvent(models.Model):
     """One change to a request: who, what, from/to, details, when (R-E5)."""
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events",
-                                verbose_name=_("request"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("by"))
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="events", verbose_name=_("request")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
     verb = models.CharField(_("what"), max_length=30)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
@@ -136,3 +162,6 @@ class RequestEvent(models.Model):
         verbose_name = _("request event")
         verbose_name_plural = _("request events")
         indexes = [models.Index(fields=["request", "-created_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.verb}"

@@ -44,8 +44,7 @@ class RequestFilters:
 
 def request_list(*, actor: Actor, filters: RequestFilters) -> QuerySet[ServiceRequest]:
     """Visible requests, filtered, newest first, with what a list row shows."""
-    qs = requests_visible(actor=actor).select_related(
-        "customer", "outlet", "assignee", "unit", "unit__product_model")
+    qs = requests_visible(actor=actor).select_related("customer", "outlet", "assignee", "unit", "unit__product_model")
     if filters.call_type:
         qs = qs.filter(call_type=filters.call_type)
     if filters.status:
@@ -100,8 +99,12 @@ def request_actions(*, actor: Actor, request: ServiceRequest) -> list[Transition
 
 def request_is_active_for(*, actor: Actor, request: ServiceRequest) -> bool:
     """The engineer's job is active: he may see the customer's phone and address."""
-    return (actor.scope is Scope.OWN_JOBS and request.status in ACTIVE_STATUSES
-            and request.assignee is not None and request.assignee.user_id == actor.user_id)
+    return (
+        actor.scope is Scope.OWN_JOBS
+        and request.status in ACTIVE_STATUSES
+        and request.assignee is not None
+        and request.assignee.user_id == actor.user_id
+    )
 
 
 def request_is_overdue(request: ServiceRequest) -> bool:

@@ -68,8 +68,9 @@ def _check_choice(value: str, choices: list[str], field: str) -> None:
 
 def _check_window(start: dt.datetime | None, end: dt.datetime | None) -> None:
     if (start is None) != (end is None):
-        raise ValidationFailed(_("Give both ends of the requested window."),
-                               field="window_end" if end is None else "window_start")
+        raise ValidationFailed(
+            _("Give both ends of the requested window."), field="window_end" if end is None else "window_start"
+        )
     if start is None or end is None:
         return
     if end <= start:
@@ -87,8 +88,9 @@ def _normalise_phone(raw: str | None) -> str:
     try:
         return parse_phone(raw).number
     except InvalidPhone:
-        raise ValidationFailed(_("%(value)s is not a mainland mobile or landline number.") % {"value": raw[:30]},
-                               field="contact_phone") from None
+        raise ValidationFailed(
+            _("%(value)s is not a mainland mobile or landline number.") % {"value": raw[:30]}, field="contact_phone"
+        ) from None
 
 
 def intake_facts(sr: ServiceRequest) -> IntakeFacts:
@@ -106,15 +108,40 @@ def intake_facts(sr: ServiceRequest) -> IntakeFacts:
     )
 
 
-def _record(sr: ServiceRequest, actor: Actor, verb: str, summary: str, *, from_status: str = "",
-            to_status: str = "", data: dict[str, Any] | None = None, note: str = "") -> RequestEvent:
+def _record(
+    sr: ServiceRequest,
+    actor: Actor,
+    verb: str,
+    summary: str,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+    note: str = "",
+) -> RequestEvent:
     """Write the request event and its line on the customer's timeline (same transaction)."""
-    event = RequestEvent.objects.create(request=sr, actor_id=actor.user_id, verb=verb, from_status=from_status,
-                                        to_status=to_status, data=data or {}, note=note)
+    event = RequestEvent.objects.create(
+        request=sr,
+        actor_id=actor.user_id,
+        verb=verb,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        note=note,
+    )
     phase = TimelineEntry.Phase.IN_SALES if sr.call_type == CallType.ORDER_REPORT else TimelineEntry.Phase.AFTER_SALES
-    timeline_record(customer_id=sr.customer_id, actor=actor, kind=TimelineEntry.Kind.REQUEST, phase=phase,
-                    channel=sr.channel if verb == "opened" else "", ref_kind="request", ref_id=sr.pk,
-                    ref_label=sr.number or "", summary=summary, body=note)
+    timeline_record(
+        customer_id=sr.customer_id,
+        actor=actor,
+        kind=TimelineEntry.Kind.REQUEST,
+        phase=phase,
+        channel=sr.channel if verb == "opened" else "",
+        ref_kind="request",
+        ref_id=sr.pk,
+        ref_label=sr.number or "",
+        summary=summary,
+        body=note,
+    )
     return event
 
 
@@ -137,8 +164,9 @@ def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
     if data.unit_serial:
         unit = Unit.objects.select_related("product_model").filter(serial=normalise_serial(data.unit_serial)).first()
         if unit is None:
-            raise ValidationFailed(_("Unknown serial number %(serial)s.") % {"serial": data.unit_serial[:40]},
-                                   field="unit_serial")
+            raise ValidationFailed(
+                _("Unknown serial number %(serial)s.") % {"serial": data.unit_serial[:40]}, field="unit_serial"
+            )
         if unit.owner_id != customer.pk:
             raise ValidationFailed(_("This unit is registered to another customer."), field="unit_serial")
     address = None
@@ -163,10 +191,20 @@ def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
         outlet = customer.outlet
     now = timezone.now()
     sr = ServiceRequest(
-        call_type=data.call_type, channel=data.channel, priority=data.priority, customer=customer, unit=unit,
-        address=address, contact_phone=contact_phone, reported_model=data.reported_model.strip(),
-        reported_purchase_date=data.reported_purchase_date, symptom=data.symptom.strip(),
-        window_start=data.window_start, window_end=data.window_end, outlet=outlet, created_by_id=actor.user_id,
+        call_type=data.call_type,
+        channel=data.channel,
+        priority=data.priority,
+        customer=customer,
+        unit=unit,
+        address=address,
+        contact_phone=contact_phone,
+        reported_model=data.reported_model.strip(),
+        reported_purchase_date=data.reported_purchase_date,
+        symptom=data.symptom.strip(),
+        window_start=data.window_start,
+        window_end=data.window_end,
+        outlet=outlet,
+        created_by_id=actor.user_id,
         due_at=answer_due(call_type=data.call_type, priority=data.priority, opened_at=now),
     )
     missing = missing_facts(data.call_type, intake_facts(sr))
@@ -175,25 +213,35 @@ def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
         sr.save()
         sr.number = f"SR{timezone.localdate():%y%m%d}{sr.pk:06d}"
         ServiceRequest.objects.filter(pk=sr.pk).update(number=sr.number)
-        _record(sr, actor, "opened", _("%(type)s request %(number)s opened")
-                % {"type": sr.get_call_type_display(), "number": sr.number}, to_status=Status.NEW,
-                data={"missing": missing, "channel": sr.channel, "priority": sr.priority}, note=sr.symptom)
+        _record(
+            sr,
+            actor,
+            "opened",
+            _("%(type)s request %(number)s opened") % {"type": sr.get_call_type_display(), "number": sr.number},
+            to_status=Status.NEW,
+            data={"missing": missing, "channel": sr.channel, "priority": sr.priority},
+            note=sr.symptom,
+        )
         if unit is not None:
-            UnitEvent.objects.create(unit=unit, verb=UnitEvent.Verb.SERVICED, actor_id=actor.user_id,
-                                     data={"request": sr.number, "call_type": sr.call_type})
+            UnitEvent.objects.create(
+                unit=unit,
+                verb=UnitEvent.Verb.SERVICED,
+                actor_id=actor.user_id,
+                data={"request": sr.number, "call_type": sr.call_type},
+            )
     return sr
 
 
-def _claim(sr: ServiceRequest, *, expected_version: int | None, from_status: str | None = None,
-           **changes: Any) -> None:
+def _claim(sr: ServiceRequest, *, expected_version: int | None, from_status: str | None = None, **changes: Any) -> None:
     """Apply changes only if nobody changed the request meanwhile (one of two clerks wins)."""
     if expected_version is not None and expected_version != sr.version:
         raise Conflict(_("The request was changed by someone else; reload it and try again."), field="version")
     guard = {"pk": sr.pk, "version": sr.version}
     if from_status is not None:
         guard["status"] = from_status
-    updated = ServiceRequest.objects.filter(**guard).update(version=F("version") + 1, updated_at=timezone.now(),
-                                                            **changes)
+    updated = ServiceRequest.objects.filter(**guard).update(
+        version=F("version") + 1, updated_at=timezone.now(), **changes
+    )
     if updated != 1:
         raise Conflict(_("The request was changed by someone else; reload it and try again."), field="version")
     sr.version += 1
@@ -201,8 +249,9 @@ def _claim(sr: ServiceRequest, *, expected_version: int | None, from_status: str
         setattr(sr, name, value)
 
 
-def request_transition(*, actor: Actor, request: ServiceRequest, action: str, note: str = "",
-                       expected_version: int | None = None) -> ServiceRequest:
+def request_transition(
+    *, actor: Actor, request: ServiceRequest, action: str, note: str = "", expected_version: int | None = None
+) -> ServiceRequest:
     """Move a visible request by an action of the state machine; a concurrent change is a conflict."""
     transition = transition_for(action)
     if transition is None:
@@ -212,7 +261,9 @@ def request_transition(*, actor: Actor, request: ServiceRequest, action: str, no
     if request.status not in transition.sources:
         raise TransitionNotAllowed(
             _("A request that is %(status)s cannot be moved by “%(action)s”.")
-            % {"status": request.get_status_display(), "action": transition.label}, field="action")
+            % {"status": request.get_status_display(), "action": transition.label},
+            field="action",
+        )
     note = note.strip()
     if transition.needs_note and not note:
         raise ValidationFailed(_("Say why (a note is required for this step)."), field="note")
@@ -229,14 +280,22 @@ def request_transition(*, actor: Actor, request: ServiceRequest, action: str, no
     from_status = request.status
     with transaction.atomic():
         _claim(request, expected_version=expected_version, from_status=from_status, **changes)
-        _record(request, actor, action, _("%(number)s: %(from)s → %(to)s") % {
-            "number": request.number, "from": Status(from_status).label, "to": request.get_status_display()},
-            from_status=from_status, to_status=transition.target, note=note)
+        _record(
+            request,
+            actor,
+            action,
+            _("%(number)s: %(from)s → %(to)s")
+            % {"number": request.number, "from": Status(from_status).label, "to": request.get_status_display()},
+            from_status=from_status,
+            to_status=transition.target,
+            note=note,
+        )
     return request
 
 
-def request_assign(*, actor: Actor, request: ServiceRequest, engineer_id: int,
-                   expected_version: int | None = None) -> ServiceRequest:
+def request_assign(
+    *, actor: Actor, request: ServiceRequest, engineer_id: int, expected_version: int | None = None
+) -> ServiceRequest:
     """Dispatch a verified, open request to an engineer of an outlet the actor sees."""
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not dispatch requests."))
@@ -245,9 +304,11 @@ def request_assign(*, actor: Actor, request: ServiceRequest, engineer_id: int,
     if request.to_verify:
         raise TransitionNotAllowed(
             _("Verify the request first: %(missing)s missing.") % {"missing": ", ".join(request.missing_fields)},
-            field="engineer_id")
-    engineer = StaffProfile.objects.filter(pk=engineer_id, role=Role.ENGINEER, user__is_active=True,
-                                           outlet__in=outlets_visible(actor=actor)).first()
+            field="engineer_id",
+        )
+    engineer = StaffProfile.objects.filter(
+        pk=engineer_id, role=Role.ENGINEER, user__is_active=True, outlet__in=outlets_visible(actor=actor)
+    ).first()
     if engineer is None:
         raise ValidationFailed(_("Unknown engineer."), field="engineer_id")
     if engineer.outlet_id != request.outlet_id:
@@ -256,14 +317,19 @@ def request_assign(*, actor: Actor, request: ServiceRequest, engineer_id: int,
     with transaction.atomic():
         _claim(request, expected_version=expected_version, assignee_id=engineer.pk)
         request.assignee = engineer
-        _record(request, actor, "assigned", _("%(number)s dispatched to %(engineer)s")
-                % {"number": request.number, "engineer": engineer.display_name},
-                data={"engineer_id": engineer.pk, "previous": previous})
+        _record(
+            request,
+            actor,
+            "assigned",
+            _("%(number)s dispatched to %(engineer)s") % {"number": request.number, "engineer": engineer.display_name},
+            data={"engineer_id": engineer.pk, "previous": previous},
+        )
     return request
 
 
-def request_verify(*, actor: Actor, request: ServiceRequest, details: RequestDetails,
-                   expected_version: int | None = None) -> ServiceRequest:
+def request_verify(
+    *, actor: Actor, request: ServiceRequest, details: RequestDetails, expected_version: int | None = None
+) -> ServiceRequest:
     """Complete or correct a request's intake facts; it leaves "to verify" once nothing is missing."""
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not verify requests."))
@@ -293,13 +359,20 @@ def request_verify(*, actor: Actor, request: ServiceRequest, details: RequestDet
     changes.update(to_verify=bool(missing), missing_fields=missing)
     with transaction.atomic():
         _claim(request, expected_version=expected_version, **changes)
-        summary = (_("%(number)s verified") if not missing else _("%(number)s details updated; still missing: %(m)s")) % {
-            "number": request.number, "m": ", ".join(missing)}
-        _record(request, actor, "verified" if not missing else "details_updated", summary,
-                data={"changed": sorted(k for k in changes if k not in {"to_verify", "missing_fields"}),
-                      "missing": missing})
+        summary = (
+            _("%(number)s verified") if not missing else _("%(number)s details updated; still missing: %(m)s")
+        ) % {"number": request.number, "m": ", ".join(missing)}
+        _record(
+            request,
+            actor,
+            "verified" if not missing else "details_updated",
+            summary,
+            data={
+                "changed": sorted(k for k in changes if k not in {"to_verify", "missing_fields"}),
+                "missing": missing,
+            },
+        )
     return request
-
 
 
 def customer_requests_open(customer: Customer) -> int:
