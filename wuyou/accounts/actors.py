@@ -87,7 +87,7 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor:
     if not user.is_authenticated or not user.is_active:
         return NOBODY
     try:
-        profile: StaffProfile = user.staff  # type: ignore[union-attr]
+        profile: StaffProfile = user.staff  # type: ignore[union-attr,attr-defined]
     except StaffProfile.DoesNotExist:
         if getattr(user, "is_superuser", False):
             return Actor(user_id=user.pk, role=Role.ADMIN, display_name=user.get_username())

@@ -19,14 +19,14 @@ def customers_visible(*, actor: Actor) -> QuerySet[Customer]:
     scope = actor.scope
     if scope is Scope.ALL:
         return qs
-    if scope is Scope.REGION:
+    if scope is Scope.REGION and actor.region_id is not None:
         return qs.filter(
             Q(outlet__region_id=actor.region_id) | Q(requests__outlet__region_id=actor.region_id)
         ).distinct()
-    if scope is Scope.OUTLET:
+    if scope is Scope.OUTLET and actor.outlet_id is not None:
         handled = Customer.objects.filter(requests__outlet_id=actor.outlet_id).values("pk")
         return qs.filter(Q(outlet_id=actor.outlet_id) | Q(pk__in=handled))
-    if scope is Scope.OWN_JOBS:
+    if scope is Scope.OWN_JOBS and actor.user_id is not None:
         return qs.filter(pk__in=Customer.objects.filter(requests__assignee__user_id=actor.user_id).values("pk"))
     return qs.none()
 
@@ -87,9 +87,8 @@ def customer_timeline(
     """The customer's timeline, newest first (R-A2); engineers see only their own jobs' entries."""
     qs = TimelineEntry.objects.filter(customer=customer).select_related("actor__staff")
     if actor.scope is Scope.OWN_JOBS:
-        qs = qs.filter(
-            ref_kind="request", ref_id__in=customer.requests.filter(assignee__user_id=actor.user_id).values("pk")
-        )
+        own = customer.requests.filter(assignee__user_id=actor.user_id or 0).values("pk")
+        qs = qs.filter(ref_kind="request", ref_id__in=own)
     if before_id is not None:
         qs = qs.filter(pk__lt=before_id)
     return list(qs.order_by("-occurred_at", "-id")[:limit])

@@ -91,19 +91,13 @@ def nearest_outlet(*, latitude: float | None, longitude: float | None, candidate
     if latitude is None or longitude is None or not located:
         return candidates[0] if candidates else None
     return min(
-        located,
-        key=lambda o: great_circle_km(
-            latitude,
-            longitude,
-            float(o.latitude),  # type: ignore[arg-type]
-            float(o.longitude),
-        ),
-    )  # type: ignore[arg-type]
+        located, key=lambda o: great_circle_km(latitude, longitude, float(o.latitude or 0), float(o.longitude or 0))
+    )
 
 
 def _resolve_outlet(actor: Actor, outlet_id: int | None, address: AddressInput | None) -> Outlet:
     visible = outlets_visible(actor=actor)
-    if actor.scope is Scope.OUTLET:
+    if actor.scope is Scope.OUTLET and actor.outlet_id is not None:
         if outlet_id is not None and outlet_id != actor.outlet_id:
             raise ValidationFailed(_("You can only file customers under your own outlet."), field="outlet_id")
         return visible.get(pk=actor.outlet_id)

@@ -21,7 +21,7 @@ def units_visible(*, actor: Actor) -> QuerySet[Unit]:
     if actor.scope is Scope.ALL:
         return qs
     if actor.scope is Scope.OWN_JOBS:
-        return qs.filter(pk__in=Unit.objects.filter(requests__assignee__user_id=actor.user_id).values("pk"))
+        return qs.filter(pk__in=Unit.objects.filter(requests__assignee__user_id=actor.user_id or 0).values("pk"))
     return qs.filter(owner__in=customers_visible(actor=actor))
 
 

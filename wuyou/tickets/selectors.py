@@ -19,11 +19,11 @@ def requests_visible(*, actor: Actor) -> QuerySet[ServiceRequest]:
     scope = actor.scope
     if scope is Scope.ALL:
         return qs
-    if scope is Scope.REGION:
+    if scope is Scope.REGION and actor.region_id is not None:
         return qs.filter(outlet__region_id=actor.region_id)
-    if scope is Scope.OUTLET:
+    if scope is Scope.OUTLET and actor.outlet_id is not None:
         return qs.filter(outlet_id=actor.outlet_id)
-    if scope is Scope.OWN_JOBS:
+    if scope is Scope.OWN_JOBS and actor.user_id is not None:
         return qs.filter(assignee__user_id=actor.user_id)
     return qs.none()
 

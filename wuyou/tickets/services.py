@@ -185,7 +185,7 @@ def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
         outlet = outlets_visible(actor=actor).filter(pk=data.outlet_id).first()
         if outlet is None:
             raise ValidationFailed(_("Unknown outlet."), field="outlet_id")
-    elif actor.scope is Scope.OUTLET:
+    elif actor.scope is Scope.OUTLET and actor.outlet_id is not None:
         outlet = outlets_visible(actor=actor).get(pk=actor.outlet_id)
     else:
         outlet = customer.outlet
@@ -236,7 +236,7 @@ def _claim(sr: ServiceRequest, *, expected_version: int | None, from_status: str
     """Apply changes only if nobody changed the request meanwhile (one of two clerks wins)."""
     if expected_version is not None and expected_version != sr.version:
         raise Conflict(_("The request was changed by someone else; reload it and try again."), field="version")
-    guard = {"pk": sr.pk, "version": sr.version}
+    guard: dict[str, Any] = {"pk": sr.pk, "version": sr.version}
     if from_status is not None:
         guard["status"] = from_status
     updated = ServiceRequest.objects.filter(**guard).update(
