@@ -13,6 +13,12 @@ from wuyou.accounts.models import Outlet, Role, StaffProfile
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside the live server
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Tests hash with MD5: the production PBKDF2 cost made each `network` fixture take seconds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class Network:
     """Two outlets (A, B) in one region, a second region, and staff by role."""

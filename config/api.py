@@ -5,18 +5,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from wuyou.accounts.actors import Actor, actor_for_token, actor_for_user
 from wuyou.accounts.services import api_token_authenticate
 from wuyou.core.errors import DomainError, NotFound
-from wuyou.core.middleware import problem_response
+from wuyou.core.schemas import Problem
 
 security_log = logging.getLogger("wuyou.security")
+log = logging.getLogger("wuyou.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class BearerToken(HttpBearer):
@@ -45,10 +51,73 @@ class StaffSession(SessionAuth):
         return actor_for_user(user) if user else None
 
 
-api = NinjaAPI(
+# Documented on every operation, so that clients (and schemathesis) know every answer they may get.
+_READ_PROBLEMS = {
+    "400": "Malformed request.",
+    "401": "Not logged in, or no valid API token.",
+    "403": "Your role may not do this.",
+    "404": "No such object, or not yours to see.",
+    "422": "Invalid input; `errors` names each field at fault.",
+}
+_WRITE_PROBLEMS = {
+    **_READ_PROBLEMS,
+    "409": "Conflict: the state does not allow it, someone else changed it first, or the key is taken.",
+    "413": "The body is larger than 1 MiB.",
+    "415": "The body is not application/json.",
+}
+
+
+class WuyouAPI(NinjaAPI):
+    """NinjaAPI that mounts the apps' routers on first use and documents problem+json errors."""
+
+    _routers_mounted = False
+
+    def mount_routers(self) -> None:
+        """Mount each app's router once; apps own their endpoints (imported late: they import this module)."""
+        if self._routers_mounted:
+            return
+        self._routers_mounted = True
+        from wuyou.customers.api import router as customers_router
+        from wuyou.products.api import lookup_router
+        from wuyou.products.api import router as units_router
+        from wuyou.tickets.api import router as requests_router
+
+        self.add_router("/customers", customers_router)
+        self.add_router("/units", units_router)
+        self.add_router("/requests", requests_router)
+        self.add_router("/lookup", lookup_router)
+
+    @property
+    def urls(self) -> tuple[list[Any], str, str]:
+        self.mount_routers()
+        return super().urls
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        self.mount_routers()
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(problem.pop("$defs", {}))
+        components["Problem"] = problem
+        ref = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                problems = _READ_PROBLEMS if method == "get" else _WRITE_PROBLEMS
+                for status, description in problems.items():
+                    responses.setdefault(status, {"description": description, "content": {PROBLEM_MEDIA_TYPE: ref}})
+        return schema
+
+
+api = WuyouAPI(
     title="Wuyou API",
     version="1",
-    description="Customers, units and service requests of the Wuyou service desk. Errors are RFC 9457 problem+json.",
+    description=(
+        "Customers, units and service requests of the Wuyou service desk. Authenticate with "
+        "`Authorization: Bearer <token>` (or `X-API-Key`), or the web session. Errors are RFC 9457 "
+        "problem+json naming the field at fault. POST creation endpoints honour `Idempotency-Key`."
+    ),
     auth=[BearerToken(), HeaderToken(), StaffSession()],
     urls_namespace="api",
 )
@@ -60,57 +129,101 @@ def actor_of(request: HttpRequest) -> Actor:
     return actor
 
 
-def _problem(status: int, title: str, detail: str, errors: dict[str, str] | None = None) -> HttpResponse:
-    listed = [{"field": k, "message": v} for k, v in (errors or {}).items()]
-    return problem_response(status, title, detail, listed)
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Bad request"),
+        401: _("Not authenticated"),
+        403: _("Not allowed"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        413: _("Body too large"),
+        415: _("Unsupported media type"),
+        422: _("Invalid input"),
+        500: _("Server error"),
+    }
+
+
+def problem(status: int, code: str, detail: str, errors: dict[str, str] | None = None) -> HttpResponse:
+    """The one problem+json response of the API (RFC 9457), with `errors` naming each field at fault."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _titles().get(status, _("Error")),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "errors": [{"field": field, "message": message} for field, message in (errors or {}).items()],
+    }
+    return JsonResponse(body, status=status, content_type=PROBLEM_MEDIA_TYPE,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """`("body", "payload", "addresses", 0, "latitude")` → `addresses[0].latitude`."""
+    parts = list(loc)
+    while parts and parts[0] in ("body", "query", "path", "header", "cookie", "form", "payload"):
+        parts.pop(0)
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        elif "[" in str(part) or part in ("function-after",):
+            continue  # pydantic's union/validator branch tags say nothing to a client
+        else:
+            name += f".{part}" if name else str(part)
+    return name or "body"
 
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if isinstance(exc, NotFound):
-        security_log.info("not found or out of scope path=%s", request.path)
-    return _problem(exc.status, exc.code, exc.message, exc.errors)
+        # Another outlet's object answers 404 like a missing one; the attempt is still recorded.
+        actor = getattr(request, "auth", None)
+        security_log.info("not found or out of scope path=%s user=%s", request.path,
+                          getattr(actor, "user_id", None))
+    return problem(exc.status, exc.code, exc.message, exc.errors)
 
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors: dict[str, str] = {}
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
-        errors[".".join(loc) or "body"] = str(error.get("msg", "invalid"))
-    first = next(iter(errors.items()))
-    return _problem(422, "validation_failed", f"{first[0]}: {first[1]}", errors)
+        errors.setdefault(field_name(error.get("loc", ())), str(error.get("msg", _("invalid"))))
+    first_field, first_message = next(iter(errors.items()), ("body", _("invalid")))
+    return problem(422, "validation_failed", f"{first_field}: {first_message}", errors)
 
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     security_log.warning("api authentication failed path=%s", request.path)
-    response = _problem(401, "unauthorized", "Log in or send a valid API token.")
+    response = problem(401, "unauthorized", _("Log in or send a valid API token."))
     response["WWW-Authenticate"] = 'Bearer realm="wuyou"'
     return response
 
 
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    security_log.warning("api authorisation failed path=%s", request.path)
+    return problem(403, "forbidden", _("You may not do this."))
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    return problem(403, "forbidden", str(exc) or _("You may not do this."))
+
+
 @api.exception_handler(Http404)
 def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _problem(404, "not_found", "Not found.")
+    return problem(404, "not_found", _("Not found."))
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _problem(exc.status_code, "error", str(exc))
+    return problem(exc.status_code, "error", str(exc))
 
 
-def register_routers(target: NinjaAPI) -> None:
-    """Mount each app's router; apps own their endpoints."""
-    from wuyou.customers.api import router as customers_router
-    from wuyou.products.api import router as units_router
-    from wuyou.tickets.api import router as requests_router
-
-    target.add_router("/customers", customers_router)
-    target.add_router("/units", units_router)
-    target.add_router("/requests", requests_router)
-
-
-register_routers(api)
-
-__all__: list[Any] = ["api", "actor_of"]
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Never a bare HTML 500: log the trace for us, tell the client only that it failed.
+    log.exception("unhandled API error path=%s", request.path)
+    return problem(500, "server_error", _("Something went wrong on our side; the error was logged. Try again later."))

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config.api import api
+from wuyou.tickets.views import home
 
 admin.site.site_header = _("Wuyou administration")
 admin.site.site_title = _("Wuyou")
@@ -13,6 +14,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", home, name="home"),
     path("", include("wuyou.accounts.urls")),
+    path("", include("wuyou.customers.urls")),
+    path("", include("wuyou.products.urls")),
     path("", include("wuyou.tickets.urls")),
 ]

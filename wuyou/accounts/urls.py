@@ -1,7 +1,11 @@
+"""Login and logout."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from wuyou.accounts.views import LoginView
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,5 +1,168 @@
-"""API endpoints (filled in by the API work)."""
+"""API endpoints of the customer archive: search/list, create, card, timeline, notes, phone reveal."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router()
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Header, Query, Router
+
+from config.api import actor_of
+from wuyou.accounts.actors import Actor, Scope
+from wuyou.core.idempotency import idempotent
+from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, CleanText, ObjectId
+from wuyou.customers import selectors, services
+from wuyou.customers.models import Customer, TimelineEntry
+from wuyou.customers.schemas import (
+    AddressOut,
+    ContactWindowOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    NoteIn,
+    PhoneOut,
+    RevealedPhones,
+    RevealIn,
+    TimelineEntryOut,
+    TimelinePage,
+)
+
+router = Router(tags=["customers"])
+
+def phones_out(actor: Actor, customer: Customer, *, job_active: bool = False) -> list[PhoneOut]:
+    """The customer's phones as this actor may see them."""
+    shown: list[PhoneOut] = []
+    for phone in customer.phones.all():
+        number = selectors.phone_for_display(actor=actor, number=phone.number, job_active=job_active)
+        shown.append(PhoneOut(number=number, kind=phone.kind, label=phone.label, is_primary=phone.is_primary,
+                              masked=number != phone.number))
+    return shown
+
+
+def addresses_out(actor: Actor, customer: Customer) -> list[AddressOut]:
+    """The customer's addresses; an engineer sees a home address only on his active job's page."""
+    if actor.scope is Scope.OWN_JOBS:
+        return []
+    return [
+        AddressOut(id=a.pk, label=a.label, city=a.city, district=a.district, detail=a.detail, full_text=a.full_text,
+                   latitude=float(a.latitude) if a.latitude is not None else None,
+                   longitude=float(a.longitude) if a.longitude is not None else None, is_primary=a.is_primary)
+        for a in customer.addresses.all()
+    ]
+
+
+def customer_out(actor: Actor, customer: Customer) -> CustomerOut:
+    """A customer's card for this actor (phones masked unless the actor sees full numbers)."""
+    return CustomerOut(
+        id=customer.pk, kind=customer.kind, name=customer.name, contact_person=customer.contact_person,
+        outlet_id=customer.outlet_id, outlet_name=customer.outlet.name, phones=phones_out(actor, customer),
+        addresses=addresses_out(actor, customer),
+        contact_windows=[ContactWindowOut(days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
+                         for w in customer.contact_windows.all()],
+        dont_call_at_work=customer.dont_call_at_work, consent_service_calls=customer.consent_service_calls,
+        consent_marketing=customer.consent_marketing, note=customer.note, created_at=customer.created_at,
+    )
+
+
+def _actor_name(entry: TimelineEntry) -> str:
+    user = entry.actor
+    if user is None:
+        return ""
+    staff = getattr(user, "staff", None)  # a missing profile raises an AttributeError subclass
+    return staff.display_name if staff is not None else user.get_username()
+
+
+@router.get("", response=CustomerPage, summary="Search or list customers")
+def customer_list(
+    request: HttpRequest,
+    q: CleanText = Query("", max_length=100, description="Phone, serial number, name or part of an address."),
+    limit: int = Query(50, ge=1, le=PAGE_MAX),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
+) -> CustomerPage:
+    """One-box search (`q`) or, without `q`, the visible customers newest first."""
+    actor = actor_of(request)
+    if q.strip():
+        qs = selectors.customer_matches(actor=actor, query=q).order_by("name", "pk")
+    else:
+        qs = selectors.customers_visible(actor=actor).order_by("-created_at", "-id")
+    count = qs.count()
+    page = qs.select_related("outlet").prefetch_related("phones", "addresses", "contact_windows")[
+        offset:offset + limit]
+    return CustomerPage(items=[customer_out(actor, c) for c in page], count=count, limit=limit, offset=offset)
+
+
+@router.post("", response={201: CustomerOut}, summary="File a new customer")
+@idempotent
+def customer_create(
+    request: HttpRequest,
+    payload: CustomerIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
+) -> CustomerOut:
+    """File a customer with phones, addresses and contact windows (retry-safe with Idempotency-Key)."""
+    actor = actor_of(request)
+    created = services.customer_create(actor=actor, data=services.CustomerInput(
+        name=payload.name, phones=list(payload.phones), kind=payload.kind, contact_person=payload.contact_person,
+        addresses=[services.AddressInput(city=a.city, detail=a.detail, district=a.district, label=a.label,
+                                         latitude=a.latitude, longitude=a.longitude) for a in payload.addresses],
+        contact_windows=[services.ContactWindowInput(days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
+                         for w in payload.contact_windows],
+        outlet_id=payload.outlet_id, dont_call_at_work=payload.dont_call_at_work,
+        consent_service_calls=payload.consent_service_calls, consent_marketing=payload.consent_marketing,
+        note=payload.note,
+    ))
+    # Read back through the actor's scope: a customer filed under another outlet is not shown.
+    return customer_out(actor, selectors.customer_get(actor=actor, customer_id=created.pk))
+
+
+@router.get("/{customer_id}", response=CustomerOut, summary="A customer's card")
+def customer_detail(request: HttpRequest, customer_id: ObjectId) -> CustomerOut:
+    """One visible customer; phones masked unless the caller sees full numbers."""
+    actor = actor_of(request)
+    return customer_out(actor, selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.get("/{customer_id}/timeline", response=TimelinePage, summary="A customer's timeline")
+def customer_timeline(
+    request: HttpRequest,
+    customer_id: ObjectId,
+    before_id: ObjectId | None = Query(None, description="Entries older than this entry id."),
+    limit: int = Query(50, ge=1, le=PAGE_MAX),
+) -> TimelinePage:
+    """Every request, call note and event of the customer, newest first (R-A2)."""
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    entries = selectors.customer_timeline(actor=actor, customer=customer, limit=limit, before_id=before_id)
+    items = [
+        TimelineEntryOut(id=e.pk, occurred_at=e.occurred_at, phase=e.phase, kind=e.kind, channel=e.channel,
+                         summary=e.summary, body=e.body, actor_name=_actor_name(e), ref_kind=e.ref_kind,
+                         ref_id=e.ref_id, ref_label=e.ref_label)
+        for e in entries
+    ]
+    return TimelinePage(items=items, limit=limit, next_before_id=items[-1].id if len(items) == limit else None)
+
+
+@router.post("/{customer_id}/notes", response={201: TimelineEntryOut}, summary="Write a call note")
+@idempotent
+def customer_note_create(
+    request: HttpRequest,
+    customer_id: ObjectId,
+    payload: NoteIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
+) -> TimelineEntryOut:
+    """Add a call note to a visible customer's timeline."""
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    entry = services.customer_note_add(actor=actor, customer=customer, summary=payload.summary, body=payload.body,
+                                       channel=payload.channel, phase=payload.phase)
+    return TimelineEntryOut(id=entry.pk, occurred_at=entry.occurred_at, phase=entry.phase, kind=entry.kind,
+                            channel=entry.channel, summary=entry.summary, body=entry.body,
+                            actor_name=actor.display_name, ref_kind=entry.ref_kind, ref_id=entry.ref_id,
+                            ref_label=entry.ref_label)
+
+
+@router.post("/{customer_id}/phones/reveal", response=RevealedPhones, summary="Reveal full phone numbers")
+def customer_phones_reveal(request: HttpRequest, customer_id: ObjectId, payload: RevealIn) -> RevealedPhones:
+    """Show a visible customer's full numbers on purpose; who, whose, when and why is logged."""
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    numbers = services.customer_reveal_phones(actor=actor, customer=customer, reason=payload.reason)
+    return RevealedPhones(customer_id=customer.pk, phones=numbers, revealed_at=timezone.now())

@@ -1,5 +1,202 @@
-"""API endpoints (filled in by the API work)."""
+"""API endpoints for service requests: open, list with filters, detail, transitions, assign, verify."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router()
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router
+
+from config.api import actor_of
+from wuyou.accounts.actors import Actor, Scope
+from wuyou.core.errors import ValidationFailed
+from wuyou.core.idempotency import idempotent
+from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, ObjectId
+from wuyou.customers.selectors import phone_for_display
+from wuyou.tickets import selectors, services
+from wuyou.tickets.models import RequestEvent, ServiceRequest
+from wuyou.tickets.schemas import (
+    ActionOut,
+    AssignIn,
+    CallTypeValue,
+    RequestDetailOut,
+    RequestEventOut,
+    RequestIn,
+    RequestOut,
+    RequestPage,
+    StatusValue,
+    TransitionIn,
+    VerifyIn,
+)
+
+router = Router(tags=["requests"])
+
+HISTORY_LIMIT = 200
+
+
+def _fields(actor: Actor, sr: ServiceRequest) -> dict[str, object]:
+    active = selectors.request_is_active_for(actor=actor, request=sr)
+    # An engineer sees the home address and full phone only while the job is his and active.
+    shows_address = actor.scope is not Scope.OWN_JOBS or active
+    return {
+        "id": sr.pk, "number": sr.number or "", "call_type": sr.call_type, "channel": sr.channel,
+        "priority": sr.priority, "status": sr.status, "customer_id": sr.customer_id,
+        "customer_name": sr.customer.name,
+        "contact_phone": phone_for_display(actor=actor, number=sr.contact_phone, job_active=active),
+        "unit_serial": sr.unit.serial if sr.unit is not None else None, "address_id": sr.address_id,
+        "address": sr.address.full_text if sr.address is not None and shows_address else "",
+        "reported_model": sr.reported_model, "reported_purchase_date": sr.reported_purchase_date,
+        "symptom": sr.symptom, "window_start": sr.window_start, "window_end": sr.window_end,
+        "outlet_id": sr.outlet_id, "outlet_name": sr.outlet.name, "assignee_id": sr.assignee_id,
+        "assignee_name": sr.assignee.display_name if sr.assignee is not None else "",
+        "to_verify": sr.to_verify, "missing_fields": list(sr.missing_fields or []), "due_at": sr.due_at,
+        "overdue": selectors.request_is_overdue(sr), "resolved_at": sr.resolved_at, "closed_at": sr.closed_at,
+        "version": sr.version, "created_at": sr.created_at,
+    }
+
+
+def request_out(actor: Actor, sr: ServiceRequest) -> RequestOut:
+    """A request as a list row, with phone and address as this actor may see them."""
+    return RequestOut(**_fields(actor, sr))
+
+
+def _event_out(event: RequestEvent) -> RequestEventOut:
+    user = event.actor
+    staff = getattr(user, "staff", None) if user is not None else None  # no profile: AttributeError subclass
+    name = staff.display_name if staff is not None else (user.get_username() if user is not None else "")
+    return RequestEventOut(id=event.pk, verb=event.verb, from_status=event.from_status, to_status=event.to_status,
+                           note=event.note, data=event.data if isinstance(event.data, dict) else {},
+                           actor_name=name, created_at=event.created_at)
+
+
+def request_detail_out(actor: Actor, sr: ServiceRequest) -> RequestDetailOut:
+    """A request with its history and the actions this actor may take now."""
+    active = selectors.request_is_active_for(actor=actor, request=sr)
+    return RequestDetailOut(
+        **_fields(actor, sr),
+        customer_phones=[phone_for_display(actor=actor, number=n, job_active=active)
+                         for n in sr.customer.phones.values_list("number", flat=True)],
+        events=[_event_out(e) for e in selectors.request_history(request=sr)[:HISTORY_LIMIT]],
+        actions=[ActionOut(action=t.action, label=str(t.label), needs_note=t.needs_note)
+                 for t in selectors.request_actions(actor=actor, request=sr)],
+    )
+
+
+def expected_version(body_version: int | None, if_match: str | None) -> int | None:
+    """The version the client last saw: from the body, else from `If-Match: "<version>"`."""
+    if body_version is not None or if_match is None:
+        return body_version
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 9:
+        raise ValidationFailed(_("If-Match must carry the request's version, e.g. \"3\"."), field="If-Match")
+    return int(tag)
+
+
+def _with_etag(response: HttpResponse, sr: ServiceRequest) -> None:
+    response["ETag"] = f'"{sr.version}"'
+
+
+@router.post("", response={201: RequestOut}, summary="Open a service request")
+@idempotent
+def request_create(
+    request: HttpRequest,
+    payload: RequestIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
+) -> RequestOut:
+    """Open a request (retry-safe with Idempotency-Key); missing facts flag it `to_verify`."""
+    actor = actor_of(request)
+    sr = services.request_open(actor=actor, data=services.RequestInput(
+        call_type=payload.call_type, customer_id=payload.customer_id, channel=payload.channel,
+        priority=payload.priority, unit_serial=payload.unit_serial, address_id=payload.address_id,
+        contact_phone=payload.contact_phone, reported_model=payload.reported_model,
+        reported_purchase_date=payload.reported_purchase_date, symptom=payload.symptom,
+        window_start=payload.window_start, window_end=payload.window_end, outlet_id=payload.outlet_id,
+    ))
+    # The service returns the request with customer, unit, address and outlet loaded: no second read.
+    return request_out(actor, sr)
+
+
+@router.get("", response=RequestPage, summary="List service requests")
+def request_list(
+    request: HttpRequest,
+    call_type: CallTypeValue | None = Query(None),
+    status: StatusValue | None = Query(None),
+    outlet_id: ObjectId | None = Query(None),
+    assignee_id: ObjectId | None = Query(None),
+    customer_id: ObjectId | None = Query(None),
+    overdue: bool | None = Query(None),
+    to_verify: bool | None = Query(None),
+    limit: int = Query(50, ge=1, le=PAGE_MAX),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
+) -> RequestPage:
+    """Visible requests, newest first, filtered by type, status, outlet, assignee, customer, overdue, to verify."""
+    actor = actor_of(request)
+    qs = selectors.request_list(actor=actor, filters=selectors.RequestFilters(
+        call_type=call_type, status=status, outlet_id=outlet_id, assignee_id=assignee_id, customer_id=customer_id,
+        overdue=overdue, to_verify=to_verify,
+    ))
+    page = qs.select_related("address")[offset:offset + limit]
+    return RequestPage(items=[request_out(actor, sr) for sr in page], count=qs.count(), limit=limit,
+                       offset=offset)
+
+
+@router.get("/{request_id}", response=RequestDetailOut, summary="A service request with its history")
+def request_detail(request: HttpRequest, request_id: ObjectId, response: HttpResponse) -> RequestDetailOut:
+    """One visible request: facts, history, allowed actions and `version` (also sent as ETag)."""
+    actor = actor_of(request)
+    sr = selectors.request_get(actor=actor, request_id=request_id)
+    _with_etag(response, sr)
+    return request_detail_out(actor, sr)
+
+
+@router.post("/{request_id}/transitions", response=RequestDetailOut, summary="Move a request")
+def request_transition(
+    request: HttpRequest,
+    request_id: ObjectId,
+    payload: TransitionIn,
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match", max_length=40),
+) -> RequestDetailOut:
+    """Take a state-machine action; 409 when the state forbids it or someone else changed the request first."""
+    actor = actor_of(request)
+    sr = selectors.request_get(actor=actor, request_id=request_id)
+    services.request_transition(actor=actor, request=sr, action=payload.action, note=payload.note,
+                                expected_version=expected_version(payload.version, if_match))
+    _with_etag(response, sr)
+    return request_detail_out(actor, sr)
+
+
+@router.post("/{request_id}/assign", response=RequestDetailOut, summary="Dispatch to an engineer")
+def request_assign(
+    request: HttpRequest,
+    request_id: ObjectId,
+    payload: AssignIn,
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match", max_length=40),
+) -> RequestDetailOut:
+    """Assign a verified, open request to an engineer of its outlet."""
+    actor = actor_of(request)
+    sr = selectors.request_get(actor=actor, request_id=request_id)
+    services.request_assign(actor=actor, request=sr, engineer_id=payload.engineer_id,
+                            expected_version=expected_version(payload.version, if_match))
+    _with_etag(response, sr)
+    return request_detail_out(actor, sr)
+
+
+@router.post("/{request_id}/verify", response=RequestDetailOut, summary="Complete or correct intake facts")
+def request_verify(
+    request: HttpRequest,
+    request_id: ObjectId,
+    payload: VerifyIn,
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match", max_length=40),
+) -> RequestDetailOut:
+    """Supply missing facts; the request leaves "to verify" once nothing is missing."""
+    actor = actor_of(request)
+    sr = selectors.request_get(actor=actor, request_id=request_id)
+    services.request_verify(actor=actor, request=sr, details=services.RequestDetails(
+        address_id=payload.address_id, contact_phone=payload.contact_phone, reported_model=payload.reported_model,
+        reported_purchase_date=payload.reported_purchase_date, symptom=payload.symptom,
+        window_start=payload.window_start, window_end=payload.window_end,
+    ), expected_version=expected_version(payload.version, if_match))
+    _with_etag(response, sr)
+    return request_detail_out(actor, sr)

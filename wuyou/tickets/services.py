@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from wuyou.accounts.models import Role, StaffProfile
 from wuyou.accounts.selectors import outlets_visible
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.core.phones import InvalidPhone, parse_phone
-from wuyou.customers.models import Customer, TimelineEntry
+from wuyou.customers.models import Customer, CustomerPhone, TimelineEntry
 from wuyou.customers.selectors import customers_visible
 from wuyou.customers.services import timeline_record
 from wuyou.products.models import Unit, UnitEvent
@@ -99,7 +99,7 @@ def intake_facts(sr: ServiceRequest) -> IntakeFacts:
     unit = sr.unit
     return IntakeFacts(
         name=bool(customer.name.strip()),
-        phone=bool(sr.contact_phone) or customer.phones.exists(),
+        phone=bool(sr.contact_phone) or getattr(customer, "has_phone", None) or customer.phones.exists(),
         address=sr.address_id is not None,
         model=unit is not None or bool(sr.reported_model.strip()),
         purchase_date=(unit is not None and unit.purchase_date is not None) or sr.reported_purchase_date is not None,
@@ -157,12 +157,22 @@ def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
         raise ValidationFailed(_("The description is too long (4000 characters at most)."), field="symptom")
     if len(data.reported_model) > 50:
         raise ValidationFailed(_("The model is too long."), field="reported_model")
-    customer = customers_visible(actor=actor).filter(pk=data.customer_id).first()
+    customer = (
+        customers_visible(actor=actor)
+        .select_related("outlet")
+        .annotate(has_phone=Exists(CustomerPhone.objects.filter(customer=OuterRef("pk"))))
+        .filter(pk=data.customer_id)
+        .first()
+    )
     if customer is None:
         raise ValidationFailed(_("Unknown customer."), field="customer_id")
     unit = None
     if data.unit_serial:
-        unit = Unit.objects.select_related("product_model").filter(serial=normalise_serial(data.unit_serial)).first()
+        unit = (
+            Unit.objects.select_related("product_model", "install_address")
+            .filter(serial=normalise_serial(data.unit_serial))
+            .first()
+        )
         if unit is None:
             raise ValidationFailed(
                 _("Unknown serial number %(serial)s.") % {"serial": data.unit_serial[:40]}, field="unit_serial"

@@ -1,0 +1,283 @@
+"""The `wuyou` command: serve, demo, migrate, and a pass-through to Django's management commands.
+
+Each subcommand is one function registered with `@subcommand`; adding one (e.g. `wuyou sweep`)
+means writing a function and, if it takes options, a `configure` function for its parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+SETTINGS_MODULE = "config.settings"
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A `wuyou` subcommand: its name, one-line help, how to set up its parser, and what it runs."""
+
+    name: str
+    help: str
+    run: Callable[[argparse.Namespace], int]
+    configure: Callable[[argparse.ArgumentParser], None] | None = None
+    passthrough: bool = False  # hands its remaining arguments on to Django untouched
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(
+    name: str,
+    help: str,
+    configure: Callable[[argparse.ArgumentParser], None] | None = None,
+    passthrough: bool = False,
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    """Register a function as a `wuyou` subcommand."""
+
+    def register(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        SUBCOMMANDS[name] = Subcommand(name=name, help=help, run=run, configure=configure, passthrough=passthrough)
+        return run
+
+    return register
+
+
+def setup_django() -> None:
+    """Point Django at Wuyou's settings (unless the environment names others) and set it up."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    import django
+
+    django.setup()
+
+
+def manage(*args: str) -> None:
+    """Run one Django management command with command-line arguments, as manage.py would."""
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["wuyou", *args])
+
+
+def pending_migrations() -> int:
+    """How many migrations the database still lacks (all of them on a fresh checkout)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def prepare_database() -> None:
+    """Migrate the database (creating the embedded SQLite file on a fresh checkout) and the cache table."""
+    manage("migrate", "--no-input", "--verbosity", "1" if pending_migrations() else "0")
+    manage("createcachetable", "--verbosity", "0")
+
+
+# -- wuyou serve -----------------------------------------------------------------------------------
+
+
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default %(default)s)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn web worker processes (default %(default)s)")
+    parser.add_argument(
+        "--task-workers",
+        type=int,
+        default=1,
+        help="background task worker processes (db_worker; default %(default)s; 0 for none)",
+    )
+
+
+def serve_commands(
+    *, host: str, port: int, workers: int, task_workers: int, base_dir: Path
+) -> list[tuple[str, list[str]]]:
+    """The child processes of `wuyou serve`, named: gunicorn, then the task workers."""
+    python = sys.executable
+    web = [
+        python,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--chdir",
+        str(base_dir),
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+    if _gunicorn_knows("--no-control-socket"):
+        # gunicorn ≥ 25 opens a control socket at one fixed path per user; two servers would fight over it.
+        web.append("--no-control-socket")
+    worker = [python, "-m", "django", "db_worker", "--no-reload", "--queue-name", "*"]
+    return [("web", web)] + [(f"task-worker-{n + 1}", worker) for n in range(task_workers)]
+
+
+def _gunicorn_knows(option: str) -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(option in (setting.cli or ()) for setting in KNOWN_SETTINGS)
+
+
+class Supervisor:
+    """Runs child processes together: when one stops, or on Ctrl-C/SIGTERM, all are stopped."""
+
+    def __init__(
+        self,
+        commands: Sequence[tuple[str, Sequence[str]]],
+        *,
+        cwd: Path,
+        grace_seconds: float = 15.0,
+        popen: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen,
+    ):
+        self.commands = [(name, list(command)) for name, command in commands]
+        self.cwd = cwd
+        self.grace_seconds = grace_seconds
+        self.popen = popen
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.stopping = False
+
+    def request_stop(self, signum: int, frame: FrameType | None = None) -> None:
+        """Signal handler: ask the loop to stop the children."""
+        self.stopping = True
+
+    def run(self, poll_seconds: float = 0.5) -> int:
+        """Start every child, wait until one exits or a stop is requested, then stop the rest."""
+        previous = {s: signal.signal(s, self.request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for name, command in self.commands:
+                self.children.append((name, self.popen(command, cwd=self.cwd, env=os.environ.copy())))
+            exited: int | None = None
+            while not self.stopping and exited is None:
+                for name, child in self.children:
+                    if child.poll() is not None:
+                        exited = child.returncode
+                        print(f"wuyou: {name} exited with status {exited}; stopping the others", file=sys.stderr)
+                        break
+                else:
+                    time.sleep(poll_seconds)
+            self.stop()
+            return 0 if exited is None else (exited or 1)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def stop(self) -> None:
+        """SIGTERM to every live child, then SIGKILL to those still alive after the grace period."""
+        for _name, child in self.children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + self.grace_seconds
+        for _name, child in self.children:
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+@subcommand(
+    "serve",
+    "migrate, collect static files, then run gunicorn and the task worker until Ctrl-C",
+    configure=_configure_serve,
+)
+def run_serve(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.conf import settings
+
+    prepare_database()
+    manage("collectstatic", "--no-input", "--verbosity", "0")
+    base_dir = Path(settings.BASE_DIR)
+    commands = serve_commands(
+        host=args.host, port=args.port, workers=args.workers, task_workers=args.task_workers, base_dir=base_dir
+    )
+    print(
+        f"Wuyou is starting on http://{args.host}:{args.port}/ "
+        f"({args.workers} web workers, {args.task_workers} task workers). Ctrl-C stops it.",
+        flush=True,
+    )
+    return Supervisor(commands, cwd=base_dir).run()
+
+
+# -- wuyou demo ------------------------------------------------------------------------------------
+
+
+@subcommand(
+    "demo",
+    "migrate, then load the demo data once and print the demo logins (wuyou demo --help for options)",
+    passthrough=True,
+)
+def run_demo(args: argparse.Namespace) -> int:
+    setup_django()
+    if not {"-h", "--help"} & set(args.rest):
+        prepare_database()
+    manage("load_demo", *args.rest)
+    return 0
+
+
+# -- wuyou migrate ---------------------------------------------------------------------------------
+
+
+@subcommand("migrate", "apply database migrations and create the cache table")
+def run_migrate(args: argparse.Namespace) -> int:
+    setup_django()
+    prepare_database()
+    return 0
+
+
+# -- wuyou manage ----------------------------------------------------------------------------------
+
+
+@subcommand("manage", "run any Django management command: wuyou manage <command> [options]", passthrough=True)
+def run_manage(args: argparse.Namespace) -> int:
+    setup_django()
+    manage(*(args.rest or ["help"]))
+    return 0
+
+
+# -- entry point -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `wuyou` argument parser with one sub-parser per registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="wuyou",
+        description="Wuyou (无忧) customer-service management: run the server, load the demo, manage the database.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="<command>", title="commands")
+    for command in SUBCOMMANDS.values():
+        sub = commands.add_parser(
+            command.name, help=command.help, description=command.help, add_help=not command.passthrough
+        )
+        if command.configure is not None:
+            command.configure(sub)
+        if command.passthrough:
+            sub.add_argument("arguments", nargs="*", help="handed on to Django untouched")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `wuyou` console script."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in SUBCOMMANDS and SUBCOMMANDS[arguments[0]].passthrough:
+        # Everything after the name belongs to Django, options included: argparse must not see it.
+        return SUBCOMMANDS[arguments[0]].run(argparse.Namespace(command=arguments[0], rest=arguments[1:]))
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return SUBCOMMANDS[args.command].run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

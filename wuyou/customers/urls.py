@@ -1,0 +1,15 @@
+"""Console and customer pages."""
+
+from django.urls import path
+
+from wuyou.customers import views
+
+app_name = "customers"
+urlpatterns = [
+    path("customers/", views.console, name="console"),
+    path("customers/new/", views.customer_new, name="new"),
+    path("customers/<int:customer_id>/", views.customer_detail, name="detail"),
+    path("customers/<int:customer_id>/timeline/", views.customer_timeline, name="timeline"),
+    path("customers/<int:customer_id>/phones/reveal/", views.customer_reveal, name="reveal"),
+    path("customers/<int:customer_id>/notes/", views.customer_note, name="note"),
+]

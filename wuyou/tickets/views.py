@@ -1,0 +1,312 @@
+"""Service requests on the web: home, the list with filters, intake on the customer page, the detail page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.views import actor_of, staff_view
+from wuyou.core.errors import Conflict, DomainError
+from wuyou.core.htmx import apply_domain_error, found_or_404, render_page_or_partial, wants_partial
+from wuyou.customers.selectors import customer_get, phone_for_display
+from wuyou.customers.views import console
+from wuyou.tickets import selectors, services
+from wuyou.tickets.forms import (
+    FACT_LABELS,
+    REQUEST_FIELD_MAP,
+    AssignForm,
+    RequestFilterForm,
+    RequestOpenForm,
+    TransitionForm,
+    VerifyForm,
+)
+from wuyou.tickets.lifecycle import TRANSITIONS
+from wuyou.tickets.models import OPEN_STATUSES, RequestEvent, ServiceRequest, Status
+from wuyou.tickets.selectors import RequestFilters
+
+PAGE_SIZE = 25
+CUSTOMER_PANEL_LIMIT = 10
+
+
+@require_GET
+@staff_view
+def home(request: HttpRequest) -> HttpResponse:
+    """Where a login lands: the console search for the desk, "my jobs" for engineers."""
+    if actor_of(request).scope is Scope.OWN_JOBS:
+        return my_jobs(request)
+    return console(request)
+
+
+def _page(request: HttpRequest, actor: Actor, filters: RequestFilters) -> dict[str, Any]:
+    qs = selectors.request_list(actor=actor, filters=filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for sr in page.object_list:
+        sr.overdue = selectors.request_is_overdue(sr)  # type: ignore[attr-defined]
+    return {"page": page, "requests": page.object_list}
+
+
+@require_GET
+@staff_view
+def request_list(request: HttpRequest) -> HttpResponse:
+    """All visible requests with filters and paging; htmx swaps only the table."""
+    actor = actor_of(request)
+    form = RequestFilterForm(request.GET or None, actor=actor)
+    context = {"form": form, "title": _("Service requests"), "list_url": reverse("tickets:list")}
+    context |= _page(request, actor, form.to_filters())
+    return render_page_or_partial(request, "tickets/request_list.html", "results", context)
+
+
+@require_GET
+@staff_view
+def my_jobs(request: HttpRequest) -> HttpResponse:
+    """An engineer's open jobs (everyone else: the requests they may see that are open)."""
+    actor = actor_of(request)
+    form = RequestFilterForm(request.GET or None, actor=actor)
+    filters = form.to_filters()
+    if not form.data.get("status"):
+        filters = RequestFilters(**{**filters.__dict__, "open_only": True})
+    context = {"form": form, "title": _("My jobs"), "list_url": reverse("tickets:mine"), "mine": True}
+    context |= _page(request, actor, filters)
+    return render_page_or_partial(request, "tickets/request_list.html", "results", context)
+
+
+def _customer_panel(actor: Actor, customer: Any, form: RequestOpenForm | None = None) -> dict[str, Any]:
+    recent = list(
+        selectors.request_list(actor=actor, filters=RequestFilters(customer_id=customer.pk))[:CUSTOMER_PANEL_LIMIT]
+    )
+    for sr in recent:
+        sr.overdue = selectors.request_is_overdue(sr)  # type: ignore[attr-defined]
+    return {
+        "customer": customer,
+        "recent_requests": recent,
+        "can_run_desk": actor.can_run_desk,
+        "open_form": form or RequestOpenForm(actor=actor, customer=customer),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def customer_requests(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The customer's recent requests with the intake form (POST opens a request)."""
+    actor = actor_of(request)
+    customer = found_or_404(request, customer_get, actor=actor, customer_id=customer_id)
+    if request.method == "GET":
+        return render_page_or_partial(
+            request, "tickets/customer_requests.html", "panel", _customer_panel(actor, customer)
+        )
+    form = RequestOpenForm(request.POST, actor=actor, customer=customer)
+    status = 422
+    if form.is_valid():
+        try:
+            sr = services.request_open(actor=actor, data=form.to_input())
+        except DomainError as exc:
+            apply_domain_error(form, exc, REQUEST_FIELD_MAP)
+            status = exc.status if exc.status in (403, 409) else 422
+        else:
+            if sr.to_verify:
+                messages.warning(request, _("Request %(number)s opened; it needs verifying.") % {"number": sr.number})
+            else:
+                messages.success(request, _("Request %(number)s opened.") % {"number": sr.number})
+            url = reverse("tickets:detail", args=[sr.pk])
+            return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
+    return render_page_or_partial(
+        request, "tickets/customer_requests.html", "panel", _customer_panel(actor, customer, form), status=status
+    )
+
+
+def _detail_context(actor: Actor, sr: ServiceRequest, **forms: Any) -> dict[str, Any]:
+    active = selectors.request_is_active_for(actor=actor, request=sr)
+    number = sr.contact_phone or next((p.number for p in sr.customer.phones.all()), "")
+    actions = selectors.request_actions(actor=actor, request=sr)
+    may_dispatch = actor.can_run_desk and sr.status in OPEN_STATUSES
+    verify_form = forms.get("verify_form") or VerifyForm(request_obj=sr, initial={"version": sr.version})
+    return {
+        "sr": sr,
+        "overdue": selectors.request_is_overdue(sr),
+        "phone": phone_for_display(actor=actor, number=number, job_active=active) if number else "",
+        # Engineers see the address while their job is active only (minimal display).
+        "show_address": actor.scope is not Scope.OWN_JOBS or active,
+        "missing_labels": [FACT_LABELS.get(f, f) for f in sr.missing_fields],
+        "actions": actions,
+        "note_needed": any(t.needs_note for t in actions),
+        "transition_form": forms.get("transition_form") or TransitionForm(initial={"version": sr.version}),
+        "assign_form": (
+            forms.get("assign_form") or AssignForm(actor=actor, request_obj=sr, initial={"version": sr.version})
+        )
+        if may_dispatch
+        else None,
+        "verify_form": verify_form if actor.can_run_desk and sr.to_verify and sr.status in OPEN_STATUSES else None,
+        "verify_inputs": verify_form.missing_inputs(sr.missing_fields),
+        "history": [_history_line(event) for event in selectors.request_history(request=sr)[:200]],
+        "conflict": forms.get("conflict"),
+        "status_label": Status(sr.status).label,
+    }
+
+
+_VERBS = {
+    "opened": _lazy("Opened"),
+    "assigned": _lazy("Dispatched"),
+    "verified": _lazy("Verified"),
+    "details_updated": _lazy("Details updated"),
+    **{action: t.label for action, t in TRANSITIONS.items()},
+}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One event of the request's history, in words."""
+
+    event: RequestEvent
+    what: str
+    from_label: str
+    to_label: str
+
+
+def _status_label(value: str) -> str:
+    return str(Status(value).label) if value in Status.values else value
+
+
+def _history_line(event: RequestEvent) -> HistoryLine:
+    return HistoryLine(
+        event=event,
+        what=str(_VERBS.get(event.verb, event.verb)),
+        from_label=_status_label(event.from_status),
+        to_label=_status_label(event.to_status),
+    )
+
+
+def _request(request: HttpRequest, actor: Actor, request_id: int) -> ServiceRequest:
+    return found_or_404(request, selectors.request_get, actor=actor, request_id=request_id)
+
+
+@require_GET
+@staff_view
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """All facts, the "to verify" banner, dispatch, the allowed steps and the history."""
+    actor = actor_of(request)
+    sr = _request(request, actor, request_id)
+    return render(request, "tickets/request_detail.html", _detail_context(actor, sr))
+
+
+def _redisplay(
+    request: HttpRequest,
+    actor: Actor,
+    sr: ServiceRequest,
+    form_name: str,
+    form: Any,
+    exc: DomainError | None,
+    posted_version: int | None,
+) -> HttpResponse:
+    """Show the page again with the form's errors; a conflict shows the request as it is now."""
+    if exc is None:
+        return render(
+            request, "tickets/request_detail.html", _detail_context(actor, sr, **{form_name: form}), status=422
+        )
+    if isinstance(exc, Conflict):
+        fresh = _request(request, actor, sr.pk)
+        stale = posted_version is not None and posted_version != fresh.version
+        conflict = (
+            _("The request was changed by someone else meanwhile; it is shown below as it is now.")
+            if stale
+            else exc.message
+        )
+        return render(
+            request, "tickets/request_detail.html", _detail_context(actor, fresh, conflict=conflict), status=409
+        )
+    status = exc.status if exc.status == 403 else 422
+    return render(
+        request, "tickets/request_detail.html", _detail_context(actor, sr, **{form_name: form}), status=status
+    )
+
+
+def _posted_version(form: Any) -> int | None:
+    value = form.cleaned_data.get("version") if hasattr(form, "cleaned_data") else None
+    return value if isinstance(value, int) else None
+
+
+@require_POST
+@staff_view
+def request_transition(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Take one allowed step; a stale version gets "changed by someone else", not an error page."""
+    actor = actor_of(request)
+    sr = _request(request, actor, request_id)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _redisplay(request, actor, sr, "transition_form", form, None, None)
+    try:
+        services.request_transition(
+            actor=actor,
+            request=sr,
+            action=form.cleaned_data["action"],
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except DomainError as exc:
+        apply_domain_error(form, exc, {"version": "__all__", "action": "__all__"})
+        return _redisplay(request, actor, sr, "transition_form", form, exc, _posted_version(form))
+    messages.success(
+        request, _("%(number)s is now %(status)s.") % {"number": sr.number, "status": Status(sr.status).label}
+    )
+    return redirect("tickets:detail", request_id=sr.pk)
+
+
+@require_POST
+@staff_view
+def request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Dispatch the request to an engineer of its outlet."""
+    actor = actor_of(request)
+    sr = _request(request, actor, request_id)
+    form = AssignForm(request.POST, actor=actor, request_obj=sr)
+    if not form.is_valid():
+        return _redisplay(request, actor, sr, "assign_form", form, None, None)
+    try:
+        services.request_assign(
+            actor=actor,
+            request=sr,
+            engineer_id=form.cleaned_data["engineer"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except DomainError as exc:
+        apply_domain_error(form, exc, {**REQUEST_FIELD_MAP, "version": "__all__"})
+        return _redisplay(request, actor, sr, "assign_form", form, exc, _posted_version(form))
+    name = sr.assignee.display_name if sr.assignee else ""
+    messages.success(request, _("%(number)s dispatched to %(engineer)s.") % {"number": sr.number, "engineer": name})
+    return redirect("tickets:detail", request_id=sr.pk)
+
+
+@require_POST
+@staff_view
+def request_verify(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Supply the facts missing at intake."""
+    actor = actor_of(request)
+    sr = _request(request, actor, request_id)
+    form = VerifyForm(request.POST, request_obj=sr)
+    if not form.is_valid():
+        return _redisplay(request, actor, sr, "verify_form", form, None, None)
+    try:
+        services.request_verify(
+            actor=actor, request=sr, details=form.to_details(), expected_version=form.cleaned_data["version"]
+        )
+    except DomainError as exc:
+        apply_domain_error(form, exc, {**REQUEST_FIELD_MAP, "version": "__all__", "status": "__all__"})
+        return _redisplay(request, actor, sr, "verify_form", form, exc, _posted_version(form))
+    if sr.to_verify:
+        messages.warning(
+            request,
+            _("Details saved; still missing: %(missing)s.")
+            % {"missing": ", ".join(str(FACT_LABELS.get(f, f)) for f in sr.missing_fields)},
+        )
+    else:
+        messages.success(request, _("%(number)s verified.") % {"number": sr.number})
+    return redirect("tickets:detail", request_id=sr.pk)
