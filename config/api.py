@@ -92,8 +92,9 @@ class WuyouAPI(NinjaAPI):
         self.mount_routers()
         return super().urls
 
-    def get_openapi_schema(self, *, path_prefix: str | None = None,
-                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
         self.mount_routers()
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -154,8 +155,7 @@ def problem(status: int, code: str, detail: str, errors: dict[str, str] | None =
         "code": code,
         "errors": [{"field": field, "message": message} for field, message in (errors or {}).items()],
     }
-    return JsonResponse(body, status=status, content_type=PROBLEM_MEDIA_TYPE,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(body, status=status, content_type=PROBLEM_MEDIA_TYPE, json_dumps_params={"ensure_ascii": False})
 
 
 def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -179,8 +179,7 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if isinstance(exc, NotFound):
         # Another outlet's object answers 404 like a missing one; the attempt is still recorded.
         actor = getattr(request, "auth", None)
-        security_log.info("not found or out of scope path=%s user=%s", request.path,
-                          getattr(actor, "user_id", None))
+        security_log.info("not found or out of scope path=%s user=%s", request.path, getattr(actor, "user_id", None))
     return problem(exc.status, exc.code, exc.message, exc.errors)
 
 

@@ -15,8 +15,14 @@ PREFIX = "/api/v1"
 class ApiClient:
     """Calls /api/v1/… as one caller and decodes JSON answers."""
 
-    def __init__(self, *, staff: StaffProfile | None = None, user: Any = None, token: str | None = None,
-                 api_key: str | None = None):
+    def __init__(
+        self,
+        *,
+        staff: StaffProfile | None = None,
+        user: Any = None,
+        token: str | None = None,
+        api_key: str | None = None,
+    ):
         self.client = Client()
         self.headers: dict[str, str] = {}
         if staff is not None:
@@ -32,12 +38,20 @@ class ApiClient:
         """GET a path under /api/v1."""
         return self.client.get(PREFIX + path, params or {}, headers={**self.headers, **headers})
 
-    def post(self, path: str, body: Any = None, *, raw: bytes | None = None,
-             content_type: str = "application/json", **headers: str) -> Any:
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+        **headers: str,
+    ) -> Any:
         """POST JSON (or raw bytes) to a path under /api/v1."""
         data = raw if raw is not None else json.dumps(body if body is not None else {}, ensure_ascii=False)
-        return self.client.post(PREFIX + path, data=data, content_type=content_type,
-                                headers={**self.headers, **headers})
+        return self.client.post(
+            PREFIX + path, data=data, content_type=content_type, headers={**self.headers, **headers}
+        )
 
 
 def fields_of(response: Any) -> set[str]:

@@ -133,6 +133,7 @@ def test_a_phone_typed_in_admin_is_validated_and_normalised(admin_client, world)
                 "contact_windows-MIN_NUM_FORMS": "0",
                 "contact_windows-MAX_NUM_FORMS": "1000",
             },
+            HTTP_ACCEPT_LANGUAGE="en",
         )
 
     # A malformed number is refused with a message and nothing is stored

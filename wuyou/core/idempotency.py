@@ -46,8 +46,9 @@ class Caller(Protocol):
 def request_fingerprint(body: bytes) -> str:
     """SHA-256 of the body as canonical JSON, so key order and spacing do not make a retry 'different'."""
     try:
-        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":"),
-                               ensure_ascii=False).encode("utf-8")
+        canonical = json.dumps(
+            json.loads(body or b"null"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
     except (ValueError, UnicodeError):
         canonical = body
     return hashlib.sha256(canonical).hexdigest()
@@ -69,8 +70,9 @@ def idempotency_claim(*, caller: str, key: str, method_path: str, body_hash: str
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                return IdempotencyRecord.objects.create(caller=caller, key=key, method_path=method_path[:255],
-                                                        body_hash=body_hash)
+                return IdempotencyRecord.objects.create(
+                    caller=caller, key=key, method_path=method_path[:255], body_hash=body_hash
+                )
         except IntegrityError:
             pass
         existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
@@ -78,8 +80,8 @@ def idempotency_claim(*, caller: str, key: str, method_path: str, body_hash: str
             continue  # the holder failed and dropped its record meanwhile: claim again
         if existing.method_path != method_path[:255] or existing.body_hash != body_hash:
             raise ValidationFailed(
-                _("This Idempotency-Key was already used for a different request; use a new key."),
-                field=KEY_HEADER)
+                _("This Idempotency-Key was already used for a different request; use a new key."), field=KEY_HEADER
+            )
         if existing.state == IdempotencyRecord.State.DONE:
             return existing
         now = timezone.now()
@@ -87,20 +89,27 @@ def idempotency_claim(*, caller: str, key: str, method_path: str, body_hash: str
         if existing.created_at < stale_before:
             # The first call's process died; exactly one retry takes the record over.
             taken = IdempotencyRecord.objects.filter(
-                pk=existing.pk, state=IdempotencyRecord.State.RUNNING, created_at=existing.created_at,
+                pk=existing.pk,
+                state=IdempotencyRecord.State.RUNNING,
+                created_at=existing.created_at,
             ).update(created_at=now)
             if taken:
                 existing.created_at = now
                 return existing
         break
-    raise Conflict(_("A request with this Idempotency-Key is still being processed; retry in a moment."),
-                   field=KEY_HEADER)
+    raise Conflict(
+        _("A request with this Idempotency-Key is still being processed; retry in a moment."), field=KEY_HEADER
+    )
 
 
-def idempotency_finish(*, record: IdempotencyRecord, status: int, body: Any) -> None:
-    """Store the first response for replay."""
+def idempotency_finish(*, record: IdempotencyRecord, status: int, body: str) -> None:
+    """Store the first response for replay; the body is kept as JSON text, byte for byte.
+
+    (PostgreSQL's jsonb would reorder the keys, and a replay must be the same response.)
+    """
     IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.DONE, response_status=status, response_body=body)
+        state=IdempotencyRecord.State.DONE, response_status=status, response_body=body
+    )
 
 
 def idempotency_release(*, record: IdempotencyRecord) -> None:
@@ -108,19 +117,18 @@ def idempotency_release(*, record: IdempotencyRecord) -> None:
     IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyRecord.State.RUNNING).delete()
 
 
-def _status_and_body(result: Any) -> tuple[int, Any]:
+def _status_and_text(result: Any) -> tuple[int, str]:
     status = CREATED
     if isinstance(result, Status):
         status, result = result.status_code, result.value
     if isinstance(result, BaseModel):
         result = result.model_dump(by_alias=True)
-    # Encode as ninja's renderer does, so that a response looks the same with or without a key.
-    return status, json.loads(json.dumps(result, cls=NinjaJSONEncoder))
+    # Encoded as ninja's renderer does, so that a response looks the same with or without a key.
+    return status, json.dumps(result, cls=NinjaJSONEncoder)
 
 
-def _json(body: Any, status: int) -> HttpResponse:
-    return HttpResponse(json.dumps(body, cls=NinjaJSONEncoder), status=status,
-                        content_type="application/json; charset=utf-8")
+def _json(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="application/json; charset=utf-8")
 
 
 def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -136,25 +144,29 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         if raw_key is None:
             return view(request, *args, **kwargs)
         caller: Caller = request.auth  # type: ignore[attr-defined]
-        record = idempotency_claim(caller=caller.caller_key, key=check_key(raw_key),
-                                   method_path=f"{request.method} {request.path}",
-                                   body_hash=request_fingerprint(request.body))
+        record = idempotency_claim(
+            caller=caller.caller_key,
+            key=check_key(raw_key),
+            method_path=f"{request.method} {request.path}",
+            body_hash=request_fingerprint(request.body),
+        )
         if record.state == IdempotencyRecord.State.DONE:
-            response = _json(record.response_body, record.response_status or CREATED)
+            stored = record.response_body
+            text = stored if isinstance(stored, str) else json.dumps(stored, cls=NinjaJSONEncoder)
+            response = _json(text, record.response_status or CREATED)
             response[REPLAYED_HEADER] = "true"
             return response
         try:
-            status, body = _status_and_body(view(request, *args, **kwargs))
+            status, text = _status_and_text(view(request, *args, **kwargs))
         except BaseException:
             idempotency_release(record=record)
             raise
         if status >= 400:
             idempotency_release(record=record)
         else:
-            idempotency_finish(record=record, status=status, body=body)
-        return _json(body, status)
+            idempotency_finish(record=record, status=status, body=text)
+        return _json(text, status)
 
     # Ninja reads the parameters from the signature; resolve the view's own (string) annotations here.
     wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
     return wrapper
-

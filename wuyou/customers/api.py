@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Header, Query, Router
@@ -28,13 +30,21 @@ from wuyou.customers.schemas import (
 
 router = Router(tags=["customers"])
 
+
 def phones_out(actor: Actor, customer: Customer, *, job_active: bool = False) -> list[PhoneOut]:
     """The customer's phones as this actor may see them."""
     shown: list[PhoneOut] = []
     for phone in customer.phones.all():
         number = selectors.phone_for_display(actor=actor, number=phone.number, job_active=job_active)
-        shown.append(PhoneOut(number=number, kind=phone.kind, label=phone.label, is_primary=phone.is_primary,
-                              masked=number != phone.number))
+        shown.append(
+            PhoneOut(
+                number=number,
+                kind=phone.kind,
+                label=phone.label,
+                is_primary=phone.is_primary,
+                masked=number != phone.number,
+            )
+        )
     return shown
 
 
@@ -43,9 +53,17 @@ def addresses_out(actor: Actor, customer: Customer) -> list[AddressOut]:
     if actor.scope is Scope.OWN_JOBS:
         return []
     return [
-        AddressOut(id=a.pk, label=a.label, city=a.city, district=a.district, detail=a.detail, full_text=a.full_text,
-                   latitude=float(a.latitude) if a.latitude is not None else None,
-                   longitude=float(a.longitude) if a.longitude is not None else None, is_primary=a.is_primary)
+        AddressOut(
+            id=a.pk,
+            label=a.label,
+            city=a.city,
+            district=a.district,
+            detail=a.detail,
+            full_text=a.full_text,
+            latitude=float(a.latitude) if a.latitude is not None else None,
+            longitude=float(a.longitude) if a.longitude is not None else None,
+            is_primary=a.is_primary,
+        )
         for a in customer.addresses.all()
     ]
 
@@ -53,13 +71,23 @@ def addresses_out(actor: Actor, customer: Customer) -> list[AddressOut]:
 def customer_out(actor: Actor, customer: Customer) -> CustomerOut:
     """A customer's card for this actor (phones masked unless the actor sees full numbers)."""
     return CustomerOut(
-        id=customer.pk, kind=customer.kind, name=customer.name, contact_person=customer.contact_person,
-        outlet_id=customer.outlet_id, outlet_name=customer.outlet.name, phones=phones_out(actor, customer),
+        id=customer.pk,
+        kind=customer.kind,
+        name=customer.name,
+        contact_person=customer.contact_person,
+        outlet_id=customer.outlet_id,
+        outlet_name=customer.outlet.name,
+        phones=phones_out(actor, customer),
         addresses=addresses_out(actor, customer),
-        contact_windows=[ContactWindowOut(days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
-                         for w in customer.contact_windows.all()],
-        dont_call_at_work=customer.dont_call_at_work, consent_service_calls=customer.consent_service_calls,
-        consent_marketing=customer.consent_marketing, note=customer.note, created_at=customer.created_at,
+        contact_windows=[
+            ContactWindowOut(days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
+            for w in customer.contact_windows.all()
+        ],
+        dont_call_at_work=customer.dont_call_at_work,
+        consent_service_calls=customer.consent_service_calls,
+        consent_marketing=customer.consent_marketing,
+        note=customer.note,
+        created_at=customer.created_at,
     )
 
 
@@ -74,7 +102,9 @@ def _actor_name(entry: TimelineEntry) -> str:
 @router.get("", response=CustomerPage, summary="Search or list customers")
 def customer_list(
     request: HttpRequest,
-    q: CleanText = Query("", max_length=100, description="Phone, serial number, name or part of an address."),
+    q: Annotated[
+        CleanText, Query("", max_length=100, description="Phone, serial number, name or part of an address.")
+    ] = "",
     limit: int = Query(50, ge=1, le=PAGE_MAX),
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> CustomerPage:
@@ -86,7 +116,8 @@ def customer_list(
         qs = selectors.customers_visible(actor=actor).order_by("-created_at", "-id")
     count = qs.count()
     page = qs.select_related("outlet").prefetch_related("phones", "addresses", "contact_windows")[
-        offset:offset + limit]
+        offset : offset + limit
+    ]
     return CustomerPage(items=[customer_out(actor, c) for c in page], count=count, limit=limit, offset=offset)
 
 
@@ -99,16 +130,35 @@ def customer_create(
 ) -> CustomerOut:
     """File a customer with phones, addresses and contact windows (retry-safe with Idempotency-Key)."""
     actor = actor_of(request)
-    created = services.customer_create(actor=actor, data=services.CustomerInput(
-        name=payload.name, phones=list(payload.phones), kind=payload.kind, contact_person=payload.contact_person,
-        addresses=[services.AddressInput(city=a.city, detail=a.detail, district=a.district, label=a.label,
-                                         latitude=a.latitude, longitude=a.longitude) for a in payload.addresses],
-        contact_windows=[services.ContactWindowInput(days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
-                         for w in payload.contact_windows],
-        outlet_id=payload.outlet_id, dont_call_at_work=payload.dont_call_at_work,
-        consent_service_calls=payload.consent_service_calls, consent_marketing=payload.consent_marketing,
-        note=payload.note,
-    ))
+    created = services.customer_create(
+        actor=actor,
+        data=services.CustomerInput(
+            name=payload.name,
+            phones=list(payload.phones),
+            kind=payload.kind,
+            contact_person=payload.contact_person,
+            addresses=[
+                services.AddressInput(
+                    city=a.city,
+                    detail=a.detail,
+                    district=a.district,
+                    label=a.label,
+                    latitude=a.latitude,
+                    longitude=a.longitude,
+                )
+                for a in payload.addresses
+            ],
+            contact_windows=[
+                services.ContactWindowInput(days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
+                for w in payload.contact_windows
+            ],
+            outlet_id=payload.outlet_id,
+            dont_call_at_work=payload.dont_call_at_work,
+            consent_service_calls=payload.consent_service_calls,
+            consent_marketing=payload.consent_marketing,
+            note=payload.note,
+        ),
+    )
     # Read back through the actor's scope: a customer filed under another outlet is not shown.
     return customer_out(actor, selectors.customer_get(actor=actor, customer_id=created.pk))
 
@@ -124,7 +174,7 @@ def customer_detail(request: HttpRequest, customer_id: ObjectId) -> CustomerOut:
 def customer_timeline(
     request: HttpRequest,
     customer_id: ObjectId,
-    before_id: ObjectId | None = Query(None, description="Entries older than this entry id."),
+    before_id: Annotated[ObjectId | None, Query(None, description="Entries older than this entry id.")] = None,
     limit: int = Query(50, ge=1, le=PAGE_MAX),
 ) -> TimelinePage:
     """Every request, call note and event of the customer, newest first (R-A2)."""
@@ -132,9 +182,19 @@ def customer_timeline(
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     entries = selectors.customer_timeline(actor=actor, customer=customer, limit=limit, before_id=before_id)
     items = [
-        TimelineEntryOut(id=e.pk, occurred_at=e.occurred_at, phase=e.phase, kind=e.kind, channel=e.channel,
-                         summary=e.summary, body=e.body, actor_name=_actor_name(e), ref_kind=e.ref_kind,
-                         ref_id=e.ref_id, ref_label=e.ref_label)
+        TimelineEntryOut(
+            id=e.pk,
+            occurred_at=e.occurred_at,
+            phase=e.phase,
+            kind=e.kind,
+            channel=e.channel,
+            summary=e.summary,
+            body=e.body,
+            actor_name=_actor_name(e),
+            ref_kind=e.ref_kind,
+            ref_id=e.ref_id,
+            ref_label=e.ref_label,
+        )
         for e in entries
     ]
     return TimelinePage(items=items, limit=limit, next_before_id=items[-1].id if len(items) == limit else None)
@@ -151,12 +211,27 @@ def customer_note_create(
     """Add a call note to a visible customer's timeline."""
     actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
-    entry = services.customer_note_add(actor=actor, customer=customer, summary=payload.summary, body=payload.body,
-                                       channel=payload.channel, phase=payload.phase)
-    return TimelineEntryOut(id=entry.pk, occurred_at=entry.occurred_at, phase=entry.phase, kind=entry.kind,
-                            channel=entry.channel, summary=entry.summary, body=entry.body,
-                            actor_name=actor.display_name, ref_kind=entry.ref_kind, ref_id=entry.ref_id,
-                            ref_label=entry.ref_label)
+    entry = services.customer_note_add(
+        actor=actor,
+        customer=customer,
+        summary=payload.summary,
+        body=payload.body,
+        channel=payload.channel,
+        phase=payload.phase,
+    )
+    return TimelineEntryOut(
+        id=entry.pk,
+        occurred_at=entry.occurred_at,
+        phase=entry.phase,
+        kind=entry.kind,
+        channel=entry.channel,
+        summary=entry.summary,
+        body=entry.body,
+        actor_name=actor.display_name,
+        ref_kind=entry.ref_kind,
+        ref_id=entry.ref_id,
+        ref_label=entry.ref_label,
+    )
 
 
 @router.post("/{customer_id}/phones/reveal", response=RevealedPhones, summary="Reveal full phone numbers")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router
@@ -33,24 +35,40 @@ router = Router(tags=["requests"])
 HISTORY_LIMIT = 200
 
 
-def _fields(actor: Actor, sr: ServiceRequest) -> dict[str, object]:
+def _fields(actor: Actor, sr: ServiceRequest) -> dict[str, Any]:
     active = selectors.request_is_active_for(actor=actor, request=sr)
     # An engineer sees the home address and full phone only while the job is his and active.
     shows_address = actor.scope is not Scope.OWN_JOBS or active
     return {
-        "id": sr.pk, "number": sr.number or "", "call_type": sr.call_type, "channel": sr.channel,
-        "priority": sr.priority, "status": sr.status, "customer_id": sr.customer_id,
+        "id": sr.pk,
+        "number": sr.number or "",
+        "call_type": sr.call_type,
+        "channel": sr.channel,
+        "priority": sr.priority,
+        "status": sr.status,
+        "customer_id": sr.customer_id,
         "customer_name": sr.customer.name,
         "contact_phone": phone_for_display(actor=actor, number=sr.contact_phone, job_active=active),
-        "unit_serial": sr.unit.serial if sr.unit is not None else None, "address_id": sr.address_id,
+        "unit_serial": sr.unit.serial if sr.unit is not None else None,
+        "address_id": sr.address_id,
         "address": sr.address.full_text if sr.address is not None and shows_address else "",
-        "reported_model": sr.reported_model, "reported_purchase_date": sr.reported_purchase_date,
-        "symptom": sr.symptom, "window_start": sr.window_start, "window_end": sr.window_end,
-        "outlet_id": sr.outlet_id, "outlet_name": sr.outlet.name, "assignee_id": sr.assignee_id,
+        "reported_model": sr.reported_model,
+        "reported_purchase_date": sr.reported_purchase_date,
+        "symptom": sr.symptom,
+        "window_start": sr.window_start,
+        "window_end": sr.window_end,
+        "outlet_id": sr.outlet_id,
+        "outlet_name": sr.outlet.name,
+        "assignee_id": sr.assignee_id,
         "assignee_name": sr.assignee.display_name if sr.assignee is not None else "",
-        "to_verify": sr.to_verify, "missing_fields": list(sr.missing_fields or []), "due_at": sr.due_at,
-        "overdue": selectors.request_is_overdue(sr), "resolved_at": sr.resolved_at, "closed_at": sr.closed_at,
-        "version": sr.version, "created_at": sr.created_at,
+        "to_verify": sr.to_verify,
+        "missing_fields": list(sr.missing_fields or []),
+        "due_at": sr.due_at,
+        "overdue": selectors.request_is_overdue(sr),
+        "resolved_at": sr.resolved_at,
+        "closed_at": sr.closed_at,
+        "version": sr.version,
+        "created_at": sr.created_at,
     }
 
 
@@ -63,9 +81,16 @@ def _event_out(event: RequestEvent) -> RequestEventOut:
     user = event.actor
     staff = getattr(user, "staff", None) if user is not None else None  # no profile: AttributeError subclass
     name = staff.display_name if staff is not None else (user.get_username() if user is not None else "")
-    return RequestEventOut(id=event.pk, verb=event.verb, from_status=event.from_status, to_status=event.to_status,
-                           note=event.note, data=event.data if isinstance(event.data, dict) else {},
-                           actor_name=name, created_at=event.created_at)
+    return RequestEventOut(
+        id=event.pk,
+        verb=event.verb,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        note=event.note,
+        data=event.data if isinstance(event.data, dict) else {},
+        actor_name=name,
+        created_at=event.created_at,
+    )
 
 
 def request_detail_out(actor: Actor, sr: ServiceRequest) -> RequestDetailOut:
@@ -73,11 +98,15 @@ def request_detail_out(actor: Actor, sr: ServiceRequest) -> RequestDetailOut:
     active = selectors.request_is_active_for(actor=actor, request=sr)
     return RequestDetailOut(
         **_fields(actor, sr),
-        customer_phones=[phone_for_display(actor=actor, number=n, job_active=active)
-                         for n in sr.customer.phones.values_list("number", flat=True)],
+        customer_phones=[
+            phone_for_display(actor=actor, number=n, job_active=active)
+            for n in sr.customer.phones.values_list("number", flat=True)
+        ],
         events=[_event_out(e) for e in selectors.request_history(request=sr)[:HISTORY_LIMIT]],
-        actions=[ActionOut(action=t.action, label=str(t.label), needs_note=t.needs_note)
-                 for t in selectors.request_actions(actor=actor, request=sr)],
+        actions=[
+            ActionOut(action=t.action, label=str(t.label), needs_note=t.needs_note)
+            for t in selectors.request_actions(actor=actor, request=sr)
+        ],
     )
 
 
@@ -87,7 +116,7 @@ def expected_version(body_version: int | None, if_match: str | None) -> int | No
         return body_version
     tag = if_match.strip().removeprefix("W/").strip('"')
     if not tag.isdigit() or len(tag) > 9:
-        raise ValidationFailed(_("If-Match must carry the request's version, e.g. \"3\"."), field="If-Match")
+        raise ValidationFailed(_('If-Match must carry the request\'s version, e.g. "3".'), field="If-Match")
     return int(tag)
 
 
@@ -104,13 +133,24 @@ def request_create(
 ) -> RequestOut:
     """Open a request (retry-safe with Idempotency-Key); missing facts flag it `to_verify`."""
     actor = actor_of(request)
-    sr = services.request_open(actor=actor, data=services.RequestInput(
-        call_type=payload.call_type, customer_id=payload.customer_id, channel=payload.channel,
-        priority=payload.priority, unit_serial=payload.unit_serial, address_id=payload.address_id,
-        contact_phone=payload.contact_phone, reported_model=payload.reported_model,
-        reported_purchase_date=payload.reported_purchase_date, symptom=payload.symptom,
-        window_start=payload.window_start, window_end=payload.window_end, outlet_id=payload.outlet_id,
-    ))
+    sr = services.request_open(
+        actor=actor,
+        data=services.RequestInput(
+            call_type=payload.call_type,
+            customer_id=payload.customer_id,
+            channel=payload.channel,
+            priority=payload.priority,
+            unit_serial=payload.unit_serial,
+            address_id=payload.address_id,
+            contact_phone=payload.contact_phone,
+            reported_model=payload.reported_model,
+            reported_purchase_date=payload.reported_purchase_date,
+            symptom=payload.symptom,
+            window_start=payload.window_start,
+            window_end=payload.window_end,
+            outlet_id=payload.outlet_id,
+        ),
+    )
     # The service returns the request with customer, unit, address and outlet loaded: no second read.
     return request_out(actor, sr)
 
@@ -118,25 +158,32 @@ def request_create(
 @router.get("", response=RequestPage, summary="List service requests")
 def request_list(
     request: HttpRequest,
-    call_type: CallTypeValue | None = Query(None),
-    status: StatusValue | None = Query(None),
-    outlet_id: ObjectId | None = Query(None),
-    assignee_id: ObjectId | None = Query(None),
-    customer_id: ObjectId | None = Query(None),
-    overdue: bool | None = Query(None),
-    to_verify: bool | None = Query(None),
+    call_type: Annotated[CallTypeValue | None, Query(None)] = None,
+    status: Annotated[StatusValue | None, Query(None)] = None,
+    outlet_id: Annotated[ObjectId | None, Query(None)] = None,
+    assignee_id: Annotated[ObjectId | None, Query(None)] = None,
+    customer_id: Annotated[ObjectId | None, Query(None)] = None,
+    overdue: Annotated[bool | None, Query(None)] = None,
+    to_verify: Annotated[bool | None, Query(None)] = None,
     limit: int = Query(50, ge=1, le=PAGE_MAX),
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> RequestPage:
     """Visible requests, newest first, filtered by type, status, outlet, assignee, customer, overdue, to verify."""
     actor = actor_of(request)
-    qs = selectors.request_list(actor=actor, filters=selectors.RequestFilters(
-        call_type=call_type, status=status, outlet_id=outlet_id, assignee_id=assignee_id, customer_id=customer_id,
-        overdue=overdue, to_verify=to_verify,
-    ))
-    page = qs.select_related("address")[offset:offset + limit]
-    return RequestPage(items=[request_out(actor, sr) for sr in page], count=qs.count(), limit=limit,
-                       offset=offset)
+    qs = selectors.request_list(
+        actor=actor,
+        filters=selectors.RequestFilters(
+            call_type=call_type,
+            status=status,
+            outlet_id=outlet_id,
+            assignee_id=assignee_id,
+            customer_id=customer_id,
+            overdue=overdue,
+            to_verify=to_verify,
+        ),
+    )
+    page = qs.select_related("address")[offset : offset + limit]
+    return RequestPage(items=[request_out(actor, sr) for sr in page], count=qs.count(), limit=limit, offset=offset)
 
 
 @router.get("/{request_id}", response=RequestDetailOut, summary="A service request with its history")
@@ -159,8 +206,13 @@ def request_transition(
     """Take a state-machine action; 409 when the state forbids it or someone else changed the request first."""
     actor = actor_of(request)
     sr = selectors.request_get(actor=actor, request_id=request_id)
-    services.request_transition(actor=actor, request=sr, action=payload.action, note=payload.note,
-                                expected_version=expected_version(payload.version, if_match))
+    services.request_transition(
+        actor=actor,
+        request=sr,
+        action=payload.action,
+        note=payload.note,
+        expected_version=expected_version(payload.version, if_match),
+    )
     _with_etag(response, sr)
     return request_detail_out(actor, sr)
 
@@ -176,8 +228,12 @@ def request_assign(
     """Assign a verified, open request to an engineer of its outlet."""
     actor = actor_of(request)
     sr = selectors.request_get(actor=actor, request_id=request_id)
-    services.request_assign(actor=actor, request=sr, engineer_id=payload.engineer_id,
-                            expected_version=expected_version(payload.version, if_match))
+    services.request_assign(
+        actor=actor,
+        request=sr,
+        engineer_id=payload.engineer_id,
+        expected_version=expected_version(payload.version, if_match),
+    )
     _with_etag(response, sr)
     return request_detail_out(actor, sr)
 
@@ -193,10 +249,19 @@ def request_verify(
     """Supply missing facts; the request leaves "to verify" once nothing is missing."""
     actor = actor_of(request)
     sr = selectors.request_get(actor=actor, request_id=request_id)
-    services.request_verify(actor=actor, request=sr, details=services.RequestDetails(
-        address_id=payload.address_id, contact_phone=payload.contact_phone, reported_model=payload.reported_model,
-        reported_purchase_date=payload.reported_purchase_date, symptom=payload.symptom,
-        window_start=payload.window_start, window_end=payload.window_end,
-    ), expected_version=expected_version(payload.version, if_match))
+    services.request_verify(
+        actor=actor,
+        request=sr,
+        details=services.RequestDetails(
+            address_id=payload.address_id,
+            contact_phone=payload.contact_phone,
+            reported_model=payload.reported_model,
+            reported_purchase_date=payload.reported_purchase_date,
+            symptom=payload.symptom,
+            window_start=payload.window_start,
+            window_end=payload.window_end,
+        ),
+        expected_version=expected_version(payload.version, if_match),
+    )
     _with_etag(response, sr)
     return request_detail_out(actor, sr)

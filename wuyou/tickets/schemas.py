@@ -15,10 +15,12 @@ from wuyou.core.schemas import BoundedDate, BoundedDateTime, CleanText, ObjectId
 CallTypeValue = Literal["general", "consultation", "inquiry", "order_report", "repair", "complaint"]
 ChannelValue = Literal["hotline", "web", "portal", "wechat", "visit", "letter", "dealer", "api"]
 PriorityValue = Literal["low", "normal", "high", "urgent"]
-StatusValue = Literal["new", "accepted", "in_progress", "waiting_customer", "waiting_parts", "resolved", "closed",
-                      "cancelled"]
-ActionValue = Literal["accept", "start", "wait_customer", "wait_parts", "resume", "resolve", "close", "reopen",
-                      "cancel"]
+StatusValue = Literal[
+    "new", "accepted", "in_progress", "waiting_customer", "waiting_parts", "resolved", "closed", "cancelled"
+]
+ActionValue = Literal[
+    "accept", "start", "wait_customer", "wait_parts", "resume", "resolve", "close", "reopen", "cancel"
+]
 
 
 class RequestIn(Schema):

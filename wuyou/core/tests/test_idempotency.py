@@ -28,8 +28,9 @@ def test_a_retry_replays_the_first_response_and_creates_nothing_new(network):
     api = ApiClient(staff=network.clerk_a)
     first = api.post("/customers", CUSTOMER, **key("retry-1"))
     # the retry's JSON differs only in key order and spacing
-    again = api.post("/customers", {"addresses": CUSTOMER["addresses"], "phones": ["13900001111"], "name": "赵敏"},
-                     **key("retry-1"))
+    again = api.post(
+        "/customers", {"addresses": CUSTOMER["addresses"], "phones": ["13900001111"], "name": "赵敏"}, **key("retry-1")
+    )
     assert first.status_code == again.status_code == 201
     assert again.content == first.content
     assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
@@ -65,8 +66,9 @@ def test_the_same_key_on_another_endpoint_is_422(network):
 
 def test_another_callers_same_key_creates_its_own_record(network):
     ApiClient(staff=network.clerk_a).post("/customers", CUSTOMER, **key("shared"))
-    other = ApiClient(staff=network.hq_clerk).post("/customers", {**CUSTOMER, "phones": ["13900003333"]},
-                                                   **key("shared"))
+    other = ApiClient(staff=network.hq_clerk).post(
+        "/customers", {**CUSTOMER, "phones": ["13900003333"]}, **key("shared")
+    )
     assert other.status_code == 201 and "Idempotent-Replayed" not in other
     assert Customer.objects.count() == 2
     assert IdempotencyRecord.objects.filter(key="shared").count() == 2
@@ -91,9 +93,12 @@ def test_a_failed_first_call_drops_its_key_so_a_corrected_retry_succeeds(network
 
 def test_a_retry_while_the_first_is_still_running_is_409(network):
     api = ApiClient(staff=network.clerk_a)
-    IdempotencyRecord.objects.create(caller=f"user:{network.clerk_a.user_id}", key="busy",
-                                     method_path="POST /api/v1/customers",
-                                     body_hash=request_fingerprint(b'{"name":"x","phones":["13900001111"]}'))
+    IdempotencyRecord.objects.create(
+        caller=f"user:{network.clerk_a.user_id}",
+        key="busy",
+        method_path="POST /api/v1/customers",
+        body_hash=request_fingerprint(b'{"name":"x","phones":["13900001111"]}'),
+    )
     response = api.post("/customers", {"name": "x", "phones": ["13900001111"]}, **key("busy"))
     assert response.status_code == 409 and fields_of(response) == {"Idempotency-Key"}
     assert not Customer.objects.exists()
@@ -103,10 +108,15 @@ def test_a_stale_running_claim_is_taken_over(network, settings):
     settings.WUYOU_IDEMPOTENCY_STALE_SECONDS = 60
     caller = f"user:{network.clerk_a.user_id}"
     with time_machine.travel(timezone.now() - dt.timedelta(minutes=5)):
-        IdempotencyRecord.objects.create(caller=caller, key="dead", method_path="POST /api/v1/customers",
-                                         body_hash=request_fingerprint('{"name": "赵敏", "phones": ["13900001111"]}'.encode()))
-    response = ApiClient(staff=network.clerk_a).post("/customers", {"name": "赵敏", "phones": ["13900001111"]},
-                                                     **key("dead"))
+        IdempotencyRecord.objects.create(
+            caller=caller,
+            key="dead",
+            method_path="POST /api/v1/customers",
+            body_hash=request_fingerprint('{"name": "赵敏", "phones": ["13900001111"]}'.encode()),
+        )
+    response = ApiClient(staff=network.clerk_a).post(
+        "/customers", {"name": "赵敏", "phones": ["13900001111"]}, **key("dead")
+    )
     assert response.status_code == 201
     assert IdempotencyRecord.objects.get(caller=caller, key="dead").state == "done"
 

@@ -15,8 +15,16 @@ NEW_CUSTOMER = {
     "kind": "person",
     "name": "张伟",
     "phones": ["138 1234 5678", "0532-86001234"],
-    "addresses": [{"city": "青岛市", "district": "市南区", "detail": "香港中路76号", "label": "家",
-                   "latitude": 36.06, "longitude": 120.38}],
+    "addresses": [
+        {
+            "city": "青岛市",
+            "district": "市南区",
+            "detail": "香港中路76号",
+            "label": "家",
+            "latitude": 36.06,
+            "longitude": 120.38,
+        }
+    ],
     "contact_windows": [{"days": "weekdays", "starts_at": "20:00", "ends_at": "21:00"}],
     "dont_call_at_work": True,
     "consent_service_calls": True,
@@ -58,8 +66,13 @@ def test_clerk_files_a_customer_and_gets_201_with_masked_phones(network):
 
 def test_head_office_desk_sees_full_numbers(network, customer_a):
     body = ApiClient(staff=network.hq_clerk).get(f"/customers/{customer_a.pk}").json()
-    assert body["phones"][0] == {"number": "13912345678", "kind": "mobile", "label": "", "is_primary": True,
-                                 "masked": False}
+    assert body["phones"][0] == {
+        "number": "13912345678",
+        "kind": "mobile",
+        "label": "",
+        "is_primary": True,
+        "masked": False,
+    }
 
 
 def test_outlet_clerk_sees_masked_number_on_the_card(network, customer_a):
@@ -126,8 +139,10 @@ def test_list_query_count_does_not_grow_with_the_page(network, django_assert_max
 def test_timeline_is_newest_first_and_pages_with_before_id(network, customer_a):
     api = ApiClient(staff=network.clerk_a)
     for i in range(3):
-        assert api.post(f"/customers/{customer_a.pk}/notes", {"summary": f"来电{i}", "channel": "hotline"}
-                        ).status_code == 201
+        assert (
+            api.post(f"/customers/{customer_a.pk}/notes", {"summary": f"来电{i}", "channel": "hotline"}).status_code
+            == 201
+        )
     first = api.get(f"/customers/{customer_a.pk}/timeline", {"limit": 2}).json()
     assert [e["summary"] for e in first["items"]] == ["来电2", "来电1"]
     assert first["items"][0]["actor_name"] == "clerk_a" and first["items"][0]["kind"] == "note"
@@ -139,18 +154,24 @@ def test_timeline_is_newest_first_and_pages_with_before_id(network, customer_a):
 def test_note_is_written_to_the_timeline(network, customer_a):
     response = ApiClient(staff=network.clerk_a).post(
         f"/customers/{customer_a.pk}/notes",
-        {"summary": "客户咨询延保", "body": "<script>alert(1)</script>", "phase": "pre", "channel": "wechat"})
+        {"summary": "客户咨询延保", "body": "<script>alert(1)</script>", "phase": "pre", "channel": "wechat"},
+    )
     assert response.status_code == 201
     note = customer_a.timeline.get(kind=TimelineEntry.Kind.NOTE)
     # stored as given (escaped on output by the UI), returned as given in JSON
-    assert (note.summary, note.body, note.phase, note.channel) == ("客户咨询延保", "<script>alert(1)</script>",
-                                                                   "pre", "wechat")
+    assert (note.summary, note.body, note.phase, note.channel) == (
+        "客户咨询延保",
+        "<script>alert(1)</script>",
+        "pre",
+        "wechat",
+    )
     assert response.json()["id"] == note.pk
 
 
 def test_reveal_returns_full_numbers_and_logs_who_whose_and_why(network, customer_a):
-    response = ApiClient(staff=network.clerk_a).post(f"/customers/{customer_a.pk}/phones/reveal",
-                                                     {"reason": "回访客户"})
+    response = ApiClient(staff=network.clerk_a).post(
+        f"/customers/{customer_a.pk}/phones/reveal", {"reason": "回访客户"}
+    )
     assert response.status_code == 200
     assert response.json()["phones"] == ["13912345678"]
     reveal = PersonalDataReveal.objects.get()

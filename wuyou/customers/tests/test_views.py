@@ -165,8 +165,10 @@ def test_bad_customer_input_is_shown_next_to_its_field_and_nothing_is_written(cl
 
 
 def test_a_role_that_may_not_file_customers_gets_the_message_not_a_500(client, network):
-    response = login(client, network.sales_rep_a).post(reverse("customers:new"), NEW)
+    response = login(client, network.sales_rep_a).post(reverse("customers:new"), NEW, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403 and "may not change the customer archive" in response.content.decode()
+    chinese = client.post(reverse("customers:new"), NEW, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "您的角色无权修改客户档案" in chinese.content.decode() or "客户档案" in chinese.content.decode()
     assert not Customer.objects.exists()
 
 

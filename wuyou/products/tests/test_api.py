@@ -25,15 +25,26 @@ def model(db):
 
 def test_clerk_registers_a_unit_and_gets_201(network, owner, model):
     address = owner.addresses.get()
-    response = ApiClient(staff=network.clerk_a).post("/units", {
-        "serial": " hx2025a0001 ", "model_code": model.code, "owner_id": owner.pk,
-        "purchase_date": "2025-03-01", "selling_outlet_id": network.outlet_a.pk, "installed_on": "2025-03-05",
-        "install_address_id": address.pk,
-    })
+    response = ApiClient(staff=network.clerk_a).post(
+        "/units",
+        {
+            "serial": " hx2025a0001 ",
+            "model_code": model.code,
+            "owner_id": owner.pk,
+            "purchase_date": "2025-03-01",
+            "selling_outlet_id": network.outlet_a.pk,
+            "installed_on": "2025-03-05",
+            "install_address_id": address.pk,
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["serial"], body["model_code"], body["owner_id"], body["install_address_id"]) == (
-        "HX2025A0001", model.code, owner.pk, address.pk)
+        "HX2025A0001",
+        model.code,
+        owner.pk,
+        address.pk,
+    )
     unit = Unit.objects.get(serial="HX2025A0001")
     assert unit.purchase_date == dt.date(2025, 3, 1) and unit.selling_outlet == network.outlet_a
     assert unit.events.get().verb == UnitEvent.Verb.REGISTERED
@@ -42,14 +53,16 @@ def test_clerk_registers_a_unit_and_gets_201(network, owner, model):
 def test_another_outlets_customer_is_an_unknown_owner(network, model):
     stranger = CustomerFactory(outlet=network.outlet_b)
     response = ApiClient(staff=network.clerk_a).post(
-        "/units", {"serial": "HX2025A0002", "model_code": model.code, "owner_id": stranger.pk})
+        "/units", {"serial": "HX2025A0002", "model_code": model.code, "owner_id": stranger.pk}
+    )
     assert response.status_code == 422 and fields_of(response) == {"owner_id"}
     assert not Unit.objects.exists()
 
 
 def test_unknown_model_code_names_the_field(network, owner):
     response = ApiClient(staff=network.clerk_a).post(
-        "/units", {"serial": "HX2025A0003", "model_code": "NOPE-1", "owner_id": owner.pk})
+        "/units", {"serial": "HX2025A0003", "model_code": "NOPE-1", "owner_id": owner.pk}
+    )
     assert response.status_code == 422 and fields_of(response) == {"model_code"}
 
 
@@ -106,7 +119,9 @@ def test_lookup_by_serial_finds_the_unit_and_owner(network, owner):
 
 def test_lookup_of_an_unknown_number_is_empty(network, owner):
     assert ApiClient(staff=network.clerk_a).get("/lookup", {"phone": "13700000000"}).json() == {
-        "customers": [], "units": []}
+        "customers": [],
+        "units": [],
+    }
 
 
 @pytest.mark.parametrize("params", [{}, {"phone": "13955556666", "serial": "HX1"}])

@@ -23,8 +23,15 @@ def customer_a(network):
 
 
 def complete_repair(customer, unit) -> dict:
-    return {"call_type": "repair", "customer_id": customer.pk, "channel": "hotline", "priority": "high",
-            "unit_serial": unit.serial, "symptom": "空调不制冷", "contact_phone": "139-7777-8888"}
+    return {
+        "call_type": "repair",
+        "customer_id": customer.pk,
+        "channel": "hotline",
+        "priority": "high",
+        "unit_serial": unit.serial,
+        "symptom": "空调不制冷",
+        "contact_phone": "139-7777-8888",
+    }
 
 
 def test_schema_enums_are_the_model_choices():
@@ -50,7 +57,8 @@ def test_clerk_opens_a_complete_repair_ready_for_dispatch(network, customer_a):
 
 def test_a_repair_without_model_and_purchase_date_is_flagged_to_verify(network, customer_a):
     response = ApiClient(staff=network.clerk_a).post(
-        "/requests", {"call_type": "repair", "customer_id": customer_a.pk, "symptom": "漏水"})
+        "/requests", {"call_type": "repair", "customer_id": customer_a.pk, "symptom": "漏水"}
+    )
     assert response.status_code == 201
     assert response.json()["to_verify"] is True
     assert response.json()["missing_fields"] == ["model", "purchase_date"]
@@ -59,10 +67,20 @@ def test_a_repair_without_model_and_purchase_date_is_flagged_to_verify(network, 
 
 def test_naive_window_times_are_read_as_local_time(network, customer_a):
     start = (timezone.localtime() + dt.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
-    body = ApiClient(staff=network.clerk_a).post("/requests", {
-        "call_type": "order_report", "customer_id": customer_a.pk, "reported_model": "XQG100",
-        "window_start": start.strftime("%Y-%m-%dT%H:%M"), "window_end": (start + dt.timedelta(hours=2)).isoformat(),
-    }).json()
+    body = (
+        ApiClient(staff=network.clerk_a)
+        .post(
+            "/requests",
+            {
+                "call_type": "order_report",
+                "customer_id": customer_a.pk,
+                "reported_model": "XQG100",
+                "window_start": start.strftime("%Y-%m-%dT%H:%M"),
+                "window_end": (start + dt.timedelta(hours=2)).isoformat(),
+            },
+        )
+        .json()
+    )
     sr = ServiceRequest.objects.get(pk=body["id"])
     assert sr.window_start == start and not sr.to_verify
 
@@ -90,8 +108,9 @@ def test_list_filters_and_pages(network, customer_a):
 def test_list_query_count_is_flat(network, customer_a, django_assert_max_num_queries):
     for _ in range(10):
         unit = UnitFactory(owner=customer_a)
-        RequestFactory(customer=customer_a, unit=unit, assignee=network.engineer_a,
-                       address=customer_a.addresses.first())
+        RequestFactory(
+            customer=customer_a, unit=unit, assignee=network.engineer_a, address=customer_a.addresses.first()
+        )
     api = ApiClient(staff=network.clerk_a)
     api.get("/requests", {"limit": 1})
     # session + user + profile, page (joined: customer, outlet, assignee, unit, model, address), count
@@ -112,8 +131,9 @@ def test_detail_has_history_actions_and_version_as_etag(network, customer_a):
 
 def test_accept_with_the_current_version_moves_the_request(network, customer_a):
     sr = RequestFactory(customer=customer_a)
-    response = ApiClient(staff=network.clerk_a).post(f"/requests/{sr.pk}/transitions",
-                                                     {"action": "accept", "version": 1})
+    response = ApiClient(staff=network.clerk_a).post(
+        f"/requests/{sr.pk}/transitions", {"action": "accept", "version": 1}
+    )
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["version"], response["ETag"]) == ("accepted", 2, '"2"')
     assert response.json()["events"][0]["verb"] == "accept"
@@ -123,8 +143,9 @@ def test_accept_with_the_current_version_moves_the_request(network, customer_a):
 
 def test_a_stale_version_is_a_409_and_changes_nothing(network, customer_a):
     sr = RequestFactory(customer=customer_a, version=3)
-    response = ApiClient(staff=network.clerk_a).post(f"/requests/{sr.pk}/transitions",
-                                                     {"action": "accept", "version": 2})
+    response = ApiClient(staff=network.clerk_a).post(
+        f"/requests/{sr.pk}/transitions", {"action": "accept", "version": 2}
+    )
     assert response.status_code == 409 and fields_of(response) == {"version"}
     assert response["Content-Type"] == "application/problem+json"
     sr.refresh_from_db()
@@ -145,8 +166,9 @@ def test_if_match_carries_the_version(network, customer_a):
 def test_two_accepts_with_the_same_version_one_wins(network, customer_a):
     sr = RequestFactory(customer=customer_a)
     first = ApiClient(staff=network.clerk_a).post(f"/requests/{sr.pk}/transitions", {"action": "accept", "version": 1})
-    second = ApiClient(staff=network.outlet_manager_a).post(f"/requests/{sr.pk}/transitions",
-                                                           {"action": "accept", "version": 1})
+    second = ApiClient(staff=network.outlet_manager_a).post(
+        f"/requests/{sr.pk}/transitions", {"action": "accept", "version": 1}
+    )
     assert sorted([first.status_code, second.status_code]) == [200, 409]
     assert sr.events.filter(verb="accept").count() == 1
 
@@ -170,11 +192,15 @@ def test_verify_then_assign_dispatches_the_request(network, customer_a):
     created = api.post("/requests", {"call_type": "repair", "customer_id": customer_a.pk, "symptom": "噪音大"}).json()
     refused = api.post(f"/requests/{created['id']}/assign", {"engineer_id": network.engineer_a.pk})
     assert refused.status_code == 409 and fields_of(refused) == {"engineer_id"}
-    verified = api.post(f"/requests/{created['id']}/verify", {
-        "reported_model": "KFR-26GW", "reported_purchase_date": "2024-06-18", "version": 1})
+    verified = api.post(
+        f"/requests/{created['id']}/verify",
+        {"reported_model": "KFR-26GW", "reported_purchase_date": "2024-06-18", "version": 1},
+    )
     assert verified.status_code == 200 and verified.json()["to_verify"] is False
-    assigned = api.post(f"/requests/{created['id']}/assign",
-                        {"engineer_id": network.engineer_a.pk, "version": verified.json()["version"]})
+    assigned = api.post(
+        f"/requests/{created['id']}/assign",
+        {"engineer_id": network.engineer_a.pk, "version": verified.json()["version"]},
+    )
     assert assigned.status_code == 200
     assert (assigned.json()["assignee_id"], assigned.json()["assignee_name"]) == (network.engineer_a.pk, "engineer_a")
     assert [e["verb"] for e in assigned.json()["events"]] == ["assigned", "verified", "opened"]
@@ -182,16 +208,21 @@ def test_verify_then_assign_dispatches_the_request(network, customer_a):
 
 def test_assigning_another_outlets_engineer_is_refused(network, customer_a):
     sr = RequestFactory(customer=customer_a)
-    response = ApiClient(staff=network.hq_clerk).post(f"/requests/{sr.pk}/assign",
-                                                      {"engineer_id": network.engineer_b.pk})
+    response = ApiClient(staff=network.hq_clerk).post(
+        f"/requests/{sr.pk}/assign", {"engineer_id": network.engineer_b.pk}
+    )
     assert response.status_code == 422 and fields_of(response) == {"engineer_id"}
     sr.refresh_from_db()
     assert sr.assignee is None
 
 
 def test_engineer_sees_only_his_jobs_with_the_phone_masked_until_active(network, customer_a):
-    mine = RequestFactory(customer=customer_a, assignee=network.engineer_a, contact_phone="13977778888",
-                          address=customer_a.addresses.first())
+    mine = RequestFactory(
+        customer=customer_a,
+        assignee=network.engineer_a,
+        contact_phone="13977778888",
+        address=customer_a.addresses.first(),
+    )
     RequestFactory(customer=customer_a, assignee=network.engineer_a2)
     api = ApiClient(staff=network.engineer_a)
     listed = api.get("/requests").json()
@@ -209,15 +240,17 @@ def test_engineer_sees_only_his_jobs_with_the_phone_masked_until_active(network,
 
 def test_engineer_moves_his_own_job(network, customer_a):
     sr = RequestFactory(customer=customer_a, assignee=network.engineer_a, status="accepted")
-    response = ApiClient(staff=network.engineer_a).post(f"/requests/{sr.pk}/transitions",
-                                                        {"action": "start", "version": 1})
+    response = ApiClient(staff=network.engineer_a).post(
+        f"/requests/{sr.pk}/transitions", {"action": "start", "version": 1}
+    )
     assert response.status_code == 200 and response.json()["status"] == "in_progress"
 
 
 def test_engineer_may_not_close_a_complaint(network, customer_a):
     sr = RequestFactory(customer=customer_a, assignee=network.engineer_a, status="in_progress", call_type="complaint")
-    response = ApiClient(staff=network.engineer_a).post(f"/requests/{sr.pk}/transitions",
-                                                        {"action": "resolve", "note": "已处理"})
+    response = ApiClient(staff=network.engineer_a).post(
+        f"/requests/{sr.pk}/transitions", {"action": "resolve", "note": "已处理"}
+    )
     assert response.status_code == 403
     sr.refresh_from_db()
     assert sr.status == Status.IN_PROGRESS
