@@ -239,6 +239,9 @@ def lookup(args: argparse.Namespace, lines: list[str], figures: dict[str, object
 
             return fetch
 
+        # Warm every worker (connection, catalogues, first-call imports) as a running server would be.
+        timed(over_http("phone"), phones[-100:])
+        timed(over_http("serial"), serials[-100:])
         results["phone (HTTP)"] = timed(over_http("phone"), phones[:500])
         results["serial (HTTP)"] = timed(over_http("serial"), serials[:500])
     finally:
