@@ -80,7 +80,7 @@ def customer_out(actor: Actor, customer: Customer) -> CustomerOut:
         phones=phones_out(actor, customer),
         addresses=addresses_out(actor, customer),
         contact_windows=[
-            ContactWindowOut(days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
+            ContactWindowOut(days=w.days, starts_at=f"{w.starts_at:%H:%M}", ends_at=f"{w.ends_at:%H:%M}")
             for w in customer.contact_windows.all()
         ],
         dont_call_at_work=customer.dont_call_at_work,

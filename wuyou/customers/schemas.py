@@ -91,11 +91,11 @@ class AddressOut(Schema):
 
 
 class ContactWindowOut(Schema):
-    """A preferred contact window."""
+    """A preferred contact window, local wall-clock times as "HH:MM" (no zone: they repeat every day)."""
 
     days: str
-    starts_at: dt.time
-    ends_at: dt.time
+    starts_at: str = Field(pattern=r"^\d{2}:\d{2}$", examples=["20:00"])
+    ends_at: str = Field(pattern=r"^\d{2}:\d{2}$", examples=["21:00"])
 
 
 class CustomerOut(Schema):

@@ -60,7 +60,7 @@ def test_clerk_files_a_customer_and_gets_201_with_masked_phones(network):
     assert [p["number"] for p in body["phones"]] == ["138****5678", "0532-****1234"]
     assert all(p["masked"] for p in body["phones"])
     assert body["addresses"][0]["full_text"] == "青岛市市南区香港中路76号"
-    assert body["contact_windows"] == [{"days": "weekdays", "starts_at": "20:00:00", "ends_at": "21:00:00"}]
+    assert body["contact_windows"] == [{"days": "weekdays", "starts_at": "20:00", "ends_at": "21:00"}]
     assert customer.timeline.filter(kind=TimelineEntry.Kind.CUSTOMER).count() == 1
 
 
