@@ -170,7 +170,5 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
-NINJA_PAGINATION_MAX_LIMIT = 200
-WUYOU_API_PAGE_MAX = 200
 WUYOU_IDEMPOTENCY_STALE_SECONDS = 60
 WUYOU_LOGIN_RATE = os.environ.get("WUYOU_LOGIN_RATE", "10/300")  # attempts / seconds per user+address

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from django.utils import timezone
-from ninja import Schema
+from ninja import Header, Schema
 from pydantic import AfterValidator, Field
 
 # Databases store ids as signed 64-bit integers; a larger number is bad input, not a server error.
@@ -48,6 +48,8 @@ CleanText = Annotated[str, AfterValidator(_clean_text)]
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
 BoundedDate = Annotated[dt.date, AfterValidator(_check_date)]
 BoundedDateTime = Annotated[dt.datetime, AfterValidator(_check_datetime)]
+# Declared on every creation endpoint so the OpenAPI document shows it; wuyou.core.idempotency reads it.
+IdempotencyKey = Annotated[str | None, Header(None, alias="Idempotency-Key", max_length=255)]
 
 
 class ProblemError(Schema):

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Header, Query, Router
+from ninja import Query, Router
 
 from config.api import actor_of
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.core.idempotency import idempotent
-from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, CleanText, ObjectId
+from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, CleanText, IdempotencyKey, ObjectId
 from wuyou.customers import selectors, services
 from wuyou.customers.models import Customer, TimelineEntry
 from wuyou.customers.schemas import (
@@ -126,7 +126,7 @@ def customer_list(
 def customer_create(
     request: HttpRequest,
     payload: CustomerIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
+    idempotency_key: IdempotencyKey = None,
 ) -> CustomerOut:
     """File a customer with phones, addresses and contact windows (retry-safe with Idempotency-Key)."""
     actor = actor_of(request)
@@ -206,7 +206,7 @@ def customer_note_create(
     request: HttpRequest,
     customer_id: ObjectId,
     payload: NoteIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
+    idempotency_key: IdempotencyKey = None,
 ) -> TimelineEntryOut:
     """Add a call note to a visible customer's timeline."""
     actor = actor_of(request)

@@ -181,47 +181,6 @@ def customer_create(*, actor: Actor, data: CustomerInput) -> Customer:
     return customer
 
 
-def customer_add_address(*, actor: Actor, customer: Customer, address: AddressInput) -> Address:
-    """Add an address to a visible customer."""
-    _require_desk(actor)
-    _check_address(address, "address")
-    with transaction.atomic():
-        created = Address.objects.create(
-            customer=customer,
-            label=address.label,
-            city=address.city.strip(),
-            district=address.district.strip(),
-            detail=address.detail.strip(),
-            latitude=address.latitude,
-            longitude=address.longitude,
-            is_primary=not customer.addresses.exists(),
-        )
-        timeline_record(
-            customer_id=customer.pk,
-            actor=actor,
-            kind=TimelineEntry.Kind.CUSTOMER,
-            summary=_("Address added: %(address)s") % {"address": created.full_text},
-        )
-    return created
-
-
-def customer_add_phone(*, actor: Actor, customer: Customer, number: str, label: str = "") -> CustomerPhone:
-    """Add a phone number to a visible customer."""
-    _require_desk(actor)
-    ((normalised, kind),) = _parse_phones([number], "number")
-    with transaction.atomic():
-        phone, created = CustomerPhone.objects.get_or_create(
-            customer=customer,
-            number=normalised,
-            defaults={"kind": kind, "label": label, "is_primary": not customer.phones.exists()},
-        )
-        if created:
-            timeline_record(
-                customer_id=customer.pk, actor=actor, kind=TimelineEntry.Kind.CUSTOMER, summary=_("Phone number added")
-            )
-    return phone
-
-
 def customer_note_add(
     *,
     actor: Actor,

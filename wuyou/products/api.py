@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Path, Query, Router
+from ninja import Path, Query, Router
 
 from config.api import actor_of
 from wuyou.accounts.actors import Actor
 from wuyou.core.errors import ValidationFailed
 from wuyou.core.idempotency import idempotent
 from wuyou.core.phones import InvalidPhone, parse_phone
-from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, CleanText, ObjectId
+from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, CleanText, IdempotencyKey, ObjectId
 from wuyou.customers.api import customer_out
 from wuyou.customers.selectors import customers_visible
 from wuyou.products import selectors, services
@@ -66,7 +66,7 @@ def _event_out(event: UnitEvent) -> UnitEventOut:
 def unit_create(
     request: HttpRequest,
     payload: UnitIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
+    idempotency_key: IdempotencyKey = None,
 ) -> UnitOut:
     """Register a serial-numbered unit to a visible owner; a serial already registered is a 409."""
     actor = actor_of(request)

@@ -12,7 +12,7 @@ from config.api import actor_of
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.core.errors import ValidationFailed
 from wuyou.core.idempotency import idempotent
-from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, ObjectId
+from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, IdempotencyKey, ObjectId
 from wuyou.customers.selectors import phone_for_display
 from wuyou.tickets import selectors, services
 from wuyou.tickets.models import RequestEvent, ServiceRequest
@@ -129,7 +129,7 @@ def _with_etag(response: HttpResponse, sr: ServiceRequest) -> None:
 def request_create(
     request: HttpRequest,
     payload: RequestIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
+    idempotency_key: IdempotencyKey = None,
 ) -> RequestOut:
     """Open a request (retry-safe with Idempotency-Key); missing facts flag it `to_verify`."""
     actor = actor_of(request)

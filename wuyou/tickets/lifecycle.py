@@ -7,21 +7,11 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from wuyou.accounts.actors import DESK_ROLES
 from wuyou.accounts.models import Role
 from wuyou.tickets.models import Status
 
-_DESK = frozenset(
-    {
-        Role.SERVICE_MANAGER,
-        Role.CLERK,
-        Role.FOLLOW_UP,
-        Role.TECH_SUPERVISOR,
-        Role.OUTLET_MANAGER,
-        Role.REGIONAL_MANAGER,
-        Role.ADMIN,
-        Role.INTEGRATION,
-    }
-)
+_DESK = DESK_ROLES  # the desk roles of wuyou.accounts.actors: one definition
 _MANAGERS = frozenset({Role.SERVICE_MANAGER, Role.OUTLET_MANAGER, Role.REGIONAL_MANAGER, Role.ADMIN})
 _FIELD = _DESK | {Role.ENGINEER}
 

@@ -79,14 +79,6 @@ def request_get(*, actor: Actor, request_id: int) -> ServiceRequest:
     return sr
 
 
-def request_get_by_number(*, actor: Actor, number: str) -> ServiceRequest:
-    """One visible request by its number."""
-    sr = requests_visible(actor=actor).filter(number=number.strip().upper()).only("pk").first()
-    if sr is None:
-        raise NotFound("service request not found", field="number")
-    return request_get(actor=actor, request_id=sr.pk)
-
-
 def request_history(*, request: ServiceRequest) -> QuerySet[RequestEvent]:
     """The request's audit trail, newest first."""
     return request.events.select_related("actor__staff").order_by("-created_at", "-id")

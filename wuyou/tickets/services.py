@@ -16,7 +16,7 @@ from wuyou.accounts.models import Role, StaffProfile
 from wuyou.accounts.selectors import outlets_visible
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.core.phones import InvalidPhone, parse_phone
-from wuyou.customers.models import Customer, CustomerPhone, TimelineEntry
+from wuyou.customers.models import CustomerPhone, TimelineEntry
 from wuyou.customers.selectors import customers_visible
 from wuyou.customers.services import timeline_record
 from wuyou.products.models import Unit, UnitEvent
@@ -383,8 +383,3 @@ def request_verify(
             },
         )
     return request
-
-
-def customer_requests_open(customer: Customer) -> int:
-    """How many of the customer's requests are still open (shown on the customer card)."""
-    return customer.requests.filter(status__in=OPEN_STATUSES).count()
