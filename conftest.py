@@ -44,7 +44,9 @@ class Network:
 @pytest.fixture
 def network(db) -> Network:
     from tests.factories import OutletFactory, RegionFactory, StaffFactory
+    from wuyou.tickets.clocks import time_limits_install
 
+    time_limits_install()  # every installation starts with the default time limits (data migration)
     region = RegionFactory(code="north", name="市北片区")
     other_region = RegionFactory(code="south", name="市南片区")
     a = OutletFactory(region=region, code="outlet-a", name="市北一网点")

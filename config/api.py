@@ -77,6 +77,7 @@ class WuyouAPI(NinjaAPI):
         if self._routers_mounted:
             return
         self._routers_mounted = True
+        from wuyou.accounts.api import router as calendar_router
         from wuyou.customers.api import router as customers_router
         from wuyou.products.api import lookup_router
         from wuyou.products.api import router as units_router
@@ -86,6 +87,7 @@ class WuyouAPI(NinjaAPI):
         self.add_router("/units", units_router)
         self.add_router("/requests", requests_router)
         self.add_router("/lookup", lookup_router)
+        self.add_router("/calendar", calendar_router)
 
     @property
     def urls(self) -> tuple[list[Any], str, str]:

@@ -47,10 +47,12 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "wuyou.core",
+    "wuyou.calendars",
     "wuyou.accounts",
     "wuyou.customers",
     "wuyou.products",
     "wuyou.tickets",
+    "wuyou.notifications",
     "wuyou.demo",  # last: it depends on every other app
 ]
 
@@ -172,3 +174,23 @@ LOGGING = {
 
 WUYOU_IDEMPOTENCY_STALE_SECONDS = 60
 WUYOU_LOGIN_RATE = os.environ.get("WUYOU_LOGIN_RATE", "10/300")  # attempts / seconds per user+address
+
+# Notifications (docs/configuration.md "Notifications"). Every recipient gets the channels listed here; e-mail is
+# added for users with an address once an SMTP relay is set. SMS and WeChat are not implemented yet.
+WUYOU_NOTIFY_CHANNELS = [c.strip() for c in os.environ.get("WUYOU_NOTIFY_CHANNELS", "console").split(",") if c.strip()]
+WUYOU_EMAIL_HOST = os.environ.get("WUYOU_EMAIL_HOST", "")
+WUYOU_EMAIL_PORT = int(os.environ.get("WUYOU_EMAIL_PORT", "587"))
+WUYOU_EMAIL_USER = os.environ.get("WUYOU_EMAIL_USER", "")
+WUYOU_EMAIL_PASSWORD = os.environ.get("WUYOU_EMAIL_PASSWORD", "")
+WUYOU_EMAIL_USE_TLS = _env_bool("WUYOU_EMAIL_USE_TLS", True)
+WUYOU_EMAIL_FROM = os.environ.get("WUYOU_EMAIL_FROM", "") or WUYOU_EMAIL_USER or "wuyou@localhost"
+EMAIL_HOST = WUYOU_EMAIL_HOST or "localhost"
+EMAIL_PORT = WUYOU_EMAIL_PORT
+EMAIL_HOST_USER = WUYOU_EMAIL_USER
+EMAIL_HOST_PASSWORD = WUYOU_EMAIL_PASSWORD
+# Port 465 speaks TLS from the first byte (SMTPS, common with Chinese mail providers); others upgrade with STARTTLS.
+EMAIL_USE_SSL = WUYOU_EMAIL_USE_TLS and WUYOU_EMAIL_PORT == 465
+EMAIL_USE_TLS = WUYOU_EMAIL_USE_TLS and not EMAIL_USE_SSL
+# Bounds each SMTP step, so a send always ends well inside the outbox's claim lease (5 minutes).
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = WUYOU_EMAIL_FROM

@@ -92,12 +92,18 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
         default=1,
         help="background task worker processes (db_worker; default %(default)s; 0 for none)",
     )
+    parser.add_argument(
+        "--sweepers",
+        type=int,
+        default=1,
+        help="deadline sweeper processes (default %(default)s; 0 when another host runs it)",
+    )
 
 
 def serve_commands(
-    *, host: str, port: int, workers: int, task_workers: int, base_dir: Path
+    *, host: str, port: int, workers: int, task_workers: int, base_dir: Path, sweepers: int = 1
 ) -> list[tuple[str, list[str]]]:
-    """The child processes of `wuyou serve`, named: gunicorn, then the task workers."""
+    """The child processes of `wuyou serve`, named: gunicorn, the task workers, the deadline sweeper."""
     python = sys.executable
     web = [
         python,
@@ -119,7 +125,12 @@ def serve_commands(
         # gunicorn ≥ 25 opens a control socket at one fixed path per user; two servers would fight over it.
         web.append("--no-control-socket")
     worker = [python, "-m", "django", "db_worker", "--no-reload", "--queue-name", "*"]
-    return [("web", web)] + [(f"task-worker-{n + 1}", worker) for n in range(task_workers)]
+    sweeper = [python, "-m", "django", "sweep"]
+    return (
+        [("web", web)]
+        + [(f"task-worker-{n + 1}", worker) for n in range(task_workers)]
+        + [(f"sweeper-{n + 1}", sweeper) for n in range(sweepers)]
+    )
 
 
 def _gunicorn_knows(option: str) -> bool:
@@ -187,7 +198,7 @@ class Supervisor:
 
 @subcommand(
     "serve",
-    "migrate, collect static files, then run gunicorn and the task worker until Ctrl-C",
+    "migrate, collect static files, then run gunicorn, the task worker and the deadline sweeper until Ctrl-C",
     configure=_configure_serve,
 )
 def run_serve(args: argparse.Namespace) -> int:
@@ -198,11 +209,16 @@ def run_serve(args: argparse.Namespace) -> int:
     manage("collectstatic", "--no-input", "--verbosity", "0")
     base_dir = Path(settings.BASE_DIR)
     commands = serve_commands(
-        host=args.host, port=args.port, workers=args.workers, task_workers=args.task_workers, base_dir=base_dir
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        task_workers=args.task_workers,
+        base_dir=base_dir,
+        sweepers=args.sweepers,
     )
     print(
-        f"Wuyou is starting on http://{args.host}:{args.port}/ "
-        f"({args.workers} web workers, {args.task_workers} task workers). Ctrl-C stops it.",
+        f"Wuyou is starting on http://{args.host}:{args.port}/ ({args.workers} web workers, "
+        f"{args.task_workers} task workers, {args.sweepers} deadline sweeper). Ctrl-C stops it.",
         flush=True,
     )
     return Supervisor(commands, cwd=base_dir).run()
@@ -221,6 +237,67 @@ def run_demo(args: argparse.Namespace) -> int:
     if not {"-h", "--help"} & set(args.rest):
         prepare_database()
     manage("load_demo", *args.rest)
+    return 0
+
+
+# -- wuyou sweep -----------------------------------------------------------------------------------
+
+
+@subcommand(
+    "sweep",
+    "run the deadline sweeper: warn and escalate due requests (wuyou sweep --once, --interval S)",
+    passthrough=True,
+)
+def run_sweep(args: argparse.Namespace) -> int:
+    setup_django()
+    manage("sweep", *args.rest)
+    return 0
+
+
+# -- wuyou calendar --------------------------------------------------------------------------------
+
+
+def _configure_calendar(parser: argparse.ArgumentParser) -> None:
+    checks = parser.add_subparsers(dest="check", metavar="<check>", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--outlet", help="an outlet's code: its calendar instead of the organisation's")
+    common.add_argument("--json", action="store_true", help="print the answer as JSON")
+    add = checks.add_parser("add-workdays", parents=[common], help="the date N working days after a date")
+    add.add_argument("date", help="YYYY-MM-DD")
+    add.add_argument("n", help="working days to add (0 or more)")
+    hours = checks.add_parser("add-hours", parents=[common], help="the moment H business hours after a moment")
+    hours.add_argument("start", help='"YYYY-MM-DD HH:MM" on the calendar\'s wall clock')
+    hours.add_argument("hours", help="business hours to add (0 or more, fractions allowed)")
+    day = checks.add_parser("is-workday", parents=[common], help="whether a date is a working day, and why")
+    day.add_argument("date", help="YYYY-MM-DD")
+
+
+@subcommand(
+    "calendar",
+    "check the working-day calendar: add-workdays, add-hours, is-workday (wuyou calendar --help)",
+    configure=_configure_calendar,
+)
+def run_calendar(args: argparse.Namespace) -> int:
+    setup_django()
+    prepare_database()  # a fresh checkout answers too
+    import json
+
+    from wuyou.accounts.selectors import calendar_for
+    from wuyou.calendars import checks
+    from wuyou.core.errors import DomainError
+
+    try:
+        calendar = calendar_for(actor=None, outlet_code=args.outlet)
+        if args.check == "add-workdays":
+            answer = checks.answer_add_workdays(calendar, args.date, args.n)
+        elif args.check == "add-hours":
+            answer = checks.answer_add_hours(calendar, args.start, args.hours)
+        else:
+            answer = checks.answer_is_workday(calendar, args.date)
+    except DomainError as error:
+        print(f"wuyou calendar: {error.field}: {error.message}", file=sys.stderr)
+        return 2
+    print(json.dumps(answer.facts, ensure_ascii=False) if args.json else answer.line)
     return 0
 
 

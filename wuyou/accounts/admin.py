@@ -25,8 +25,10 @@ EXPIRY_WARNING_DAYS = 30
 class OrganisationAdmin(admin.ModelAdmin):
     """The manufacturer running the network."""
 
-    list_display = ("name", "code", "hotline")
+    list_display = ("name", "code", "hotline", "calendar")
     search_fields = ("name", "code")
+    fields = ("code", "name", "hotline", "calendar", "head_of_service")
+    raw_id_fields = ("head_of_service",)
 
 
 class OutletInline(admin.TabularInline):
@@ -56,6 +58,7 @@ class OutletAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("region", "code", "name", "phone", "is_active")}),
         (_("Location"), {"fields": ("address", "latitude", "longitude")}),
+        (_("Working hours"), {"fields": ("calendar",)}),
     )
 
 

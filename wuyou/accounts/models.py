@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wuyou.calendars.models import BusinessCalendar
 from wuyou.core.models import TimeStampedModel
 
 
@@ -33,6 +34,24 @@ class Organisation(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
     hotline = models.CharField(_("hotline"), max_length=32, blank=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("business calendar"),
+        help_text=_("Empty: Monday to Friday 08:30–12:00 and 13:30–17:30 with China's statutory holidays."),
+    )
+    head_of_service = models.ForeignKey(
+        "StaffProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("head of service"),
+        help_text=_("The last level of every escalation chain."),
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -71,6 +90,15 @@ class Outlet(TimeStampedModel):
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("business calendar"),
+        help_text=_("Empty: the organisation's calendar."),
+    )
 
     class Meta:
         verbose_name = _("service outlet")

@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -43,7 +44,17 @@ from wuyou.customers.services import (
 from wuyou.demo import catalogue, people, qingdao
 from wuyou.products.models import JobSpec, JobType, ProductCategory, ProductModel, Unit, UnitEvent
 from wuyou.products.services import UnitInput, normalise_serial
-from wuyou.tickets.models import CallType, Channel, Priority, ServiceRequest, Status
+from wuyou.tickets.clocks import time_limits_install
+from wuyou.tickets.models import (
+    DEFAULT_CHAIN,
+    CallType,
+    Channel,
+    LimitUnit,
+    Priority,
+    ServiceRequest,
+    Status,
+    TimeLimitPolicy,
+)
 from wuyou.tickets.services import (
     RequestDetails,
     RequestInput,
@@ -52,11 +63,14 @@ from wuyou.tickets.services import (
     request_transition,
     request_verify,
 )
+from wuyou.tickets.sweep import clocks_sweep
 
 DEMO_PASSWORD = "wuyou-demo-2026"  # demo only: every demo account shares it
 INTEGRATION_USERNAME = "integration"
 TOKEN_NAME = "演示 CRM 集成 (demo integration)"
 FIELD_CALL_TYPES = (CallType.REPAIR, CallType.ORDER_REPORT)
+# The demo drill: an urgent inquiry must be answered within 12 minutes (warns at 6, escalates at 12, 18, 24).
+DRILL_HOURS = Decimal("0.2")
 _Choice = TypeVar("_Choice", bound=str)
 
 
@@ -532,10 +546,17 @@ class _DemoBuilder:
             self.units()
             self.notes()
             self.requests()
+            self.clock.now = self.real_now
+            self.time_limit_drill()
+            report = clocks_sweep()
+        self.progress(
+            f"deadline sweep: {report.warned} warned, {report.breached} breached, {report.escalated} escalated"
+        )
         self.progress("done")
 
     def network(self) -> None:
         """The organisation, 3 regions and 8 outlets with real district addresses and coordinates."""
+        time_limits_install()
         org = Organisation.objects.create(
             code=catalogue.ORGANISATION_CODE, name=catalogue.ORGANISATION_NAME, hotline=catalogue.HOTLINE
         )
@@ -808,10 +829,39 @@ class _DemoBuilder:
     # -- requests ----------------------------------------------------------------------------------
     def requests(self) -> None:
         """Requests replayed through request_open and the state machine, each at its own past times."""
-        plans = plan_requests(self.rng, self.scale.requests)
+        plans = plan_requests(self.rng, max(self.scale.requests - 1, 0))  # the last one is the drill
         for plan in plans:
             self._replay(plan)
         self.progress(f"requests: {len(plans)}")
+
+    def time_limit_drill(self) -> None:
+        """An urgent inquiry opened at load time under a 12-minute drill limit: it warns and escalates as you watch."""
+        TimeLimitPolicy.objects.filter(
+            call_type=CallType.INQUIRY, priority=Priority.URGENT, step="first_response", is_active=True
+        ).delete()
+        TimeLimitPolicy.objects.create(
+            call_type=CallType.INQUIRY,
+            priority=Priority.URGENT,
+            step="first_response",
+            amount=DRILL_HOURS,
+            unit=LimitUnit.CLOCK_HOURS,
+            warn_percent=50,
+            escalate_percent=50,
+            chain=list(DEFAULT_CHAIN),
+        )
+        if not self.scale.requests or not self.owners or self.owners[0].customer is None:
+            return
+        request_open(
+            actor=self.agent,
+            data=RequestInput(
+                call_type=CallType.INQUIRY,
+                customer_id=self.owners[0].customer.pk,
+                priority=Priority.URGENT,
+                symptom=_(
+                    "Drill: the customer asks when the engineer arrives. Leave it unanswered and watch it escalate."
+                ),
+            ),
+        )
 
     def _subject(self, plan: _RequestPlan) -> tuple[_Owner, Unit | None, dt.datetime]:
         """Who calls, about which unit, and since when that is possible."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from wuyou.tickets.models import RequestEvent, ServiceRequest
+from wuyou.tickets.models import EscalationLevel, RequestClock, RequestEvent, ServiceRequest, TimeLimitPolicy
 
 
 class RequestEventInline(admin.TabularInline):
@@ -18,6 +19,18 @@ class RequestEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ("-created_at", "-id")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RequestClockInline(admin.TabularInline):
+    model = RequestClock
+    fields = ("step", "state", "stage", "level", "outcome", "started_at", "warn_at", "due_at", "provisional")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("step", "-started_at")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -43,7 +56,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     search_fields = ("=number", "customer__name", "=contact_phone", "=unit__serial")
     list_select_related = ("customer", "outlet", "assignee")
     date_hierarchy = "created_at"
-    inlines = [RequestEventInline]
+    inlines = [RequestClockInline, RequestEventInline]
     fieldsets = (
         (None, {"fields": ("number", "call_type", "channel", "priority", "status", "version")}),
         (
@@ -76,3 +89,52 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class TimeLimitPolicyForm(forms.ModelForm):
+    """The escalation chain as ticked levels, always climbing in the order of seniority."""
+
+    chain = forms.MultipleChoiceField(
+        label=_("escalation chain"),
+        choices=EscalationLevel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Warnings go to the first level ticked; each escalation climbs to the next."),
+    )
+
+    class Meta:
+        model = TimeLimitPolicy
+        fields = (
+            "call_type",
+            "priority",
+            "channel",
+            "step",
+            "amount",
+            "unit",
+            "warn_percent",
+            "escalate_percent",
+            "chain",
+            "pauses_when_waiting",
+            "is_active",
+        )
+
+    def clean_chain(self) -> list[str]:
+        ticked = set(self.cleaned_data["chain"])
+        return [level for level in EscalationLevel.values if level in ticked]
+
+
+@admin.register(TimeLimitPolicy)
+class TimeLimitPolicyAdmin(admin.ModelAdmin):
+    """Time limits per call type, priority and step; running clocks keep the limit they started with."""
+
+    form = TimeLimitPolicyForm
+    list_display = ("call_type", "step", "priority", "channel", "amount", "unit", "warn_percent", "is_active")
+    list_filter = ("call_type", "step", "unit", "is_active")
+    fields = (
+        ("call_type", "priority", "channel"),
+        "step",
+        ("amount", "unit"),
+        ("warn_percent", "escalate_percent"),
+        "chain",
+        "pauses_when_waiting",
+        "is_active",
+    )

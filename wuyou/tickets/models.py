@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,7 @@ from wuyou.accounts.models import Outlet, StaffProfile
 from wuyou.core.models import TimeStampedModel
 from wuyou.customers.models import Address, Customer
 from wuyou.products.models import Unit
+from wuyou.tickets import sla
 
 
 class CallType(models.TextChoices):
@@ -33,6 +35,7 @@ class Channel(models.TextChoices):
     VISIT = "visit", _("Walk-in visit")
     LETTER = "letter", _("Letter")
     DEALER = "dealer", _("Dealer")
+    AUTHORITY = "authority", _("Transferred by an authority (12315, regulator)")
     API = "api", _("Integration")
 
 
@@ -165,3 +168,188 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.verb}"
+
+
+class Step(models.TextChoices):
+    """The steps of a request that each have a time limit (R-E4, R-G3)."""
+
+    FIRST_RESPONSE = "first_response", _("First response")
+    APPOINTMENT_CONFIRMED = "appointment_confirmed", _("Appointment confirmed")
+    ON_SITE = "on_site", _("Engineer on site")
+    RESOLVED = "resolved", _("Resolved")
+    COMPLAINT_DISPOSITION = "complaint_disposition", _("Complaint disposition")
+    AUTHORITY_REPORT = "authority_report", _("Report to the authority")
+    CALLBACK_DUE = "callback_due", _("Callback")
+
+
+class LimitUnit(models.TextChoices):
+    BUSINESS_HOURS = sla.BUSINESS_HOURS, _("business hours")
+    WORKING_DAYS = sla.WORKING_DAYS, _("working days")
+    CLOCK_HOURS = sla.CLOCK_HOURS, _("clock hours")
+
+
+class EscalationLevel(models.TextChoices):
+    """Who a clock reaches, rung by rung."""
+
+    RESPONSIBLE = "responsible", _("Assignee (else the outlet's clerks)")
+    OUTLET_MANAGER = "outlet_manager", _("Outlet manager")
+    SERVICE_MANAGER = "service_manager", _("Head-office service manager")
+    HEAD_OF_SERVICE = "head_of_service", _("Head of service")
+
+
+DEFAULT_CHAIN = [level.value for level in EscalationLevel]
+
+
+class TimeLimitPolicy(TimeStampedModel):
+    """A step's time limit for a call type (and optionally a priority), its warning point and escalation chain."""
+
+    call_type = models.CharField(_("call type"), max_length=20, choices=CallType.choices)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, blank=True, help_text=_("Empty: every priority.")
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, blank=True, help_text=_("Empty: every channel.")
+    )
+    step = models.CharField(_("step"), max_length=30, choices=Step.choices)
+    amount = models.DecimalField(_("limit"), max_digits=7, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=20, choices=LimitUnit.choices)
+    warn_percent = models.PositiveSmallIntegerField(
+        _("warn at (% of the limit)"), default=80, help_text=_("The responsible person is warned at this point.")
+    )
+    escalate_percent = models.PositiveSmallIntegerField(
+        _("escalate again every (% of the limit)"),
+        default=50,
+        help_text=_("After the limit, the request climbs one level of the chain each time this share passes."),
+    )
+    chain = models.JSONField(
+        _("escalation chain"),
+        default=list,
+        help_text=_("Levels in order: responsible, outlet_manager, service_manager, head_of_service."),
+    )
+    pauses_when_waiting = models.BooleanField(
+        _("pauses while waiting"), default=True, help_text=_("The clock stops while waiting on the customer or parts.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("time-limit policy")
+        verbose_name_plural = _("time-limit policies")
+        ordering = ["call_type", "step", "priority", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call_type", "priority", "channel", "step"],
+                condition=models.Q(is_active=True),
+                name="one_active_policy_per_step",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warn_percent__gte=1, warn_percent__lte=99), name="policy_warns_before_limit"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="policy_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_call_type_display()} · {self.get_step_display()}"
+
+    @property
+    def limit(self) -> sla.Limit:
+        """The limit as the pure rules see it."""
+        return sla.Limit(self.amount, self.unit, self.warn_percent, self.escalate_percent)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.amount is not None and self.unit and self.warn_percent is not None and self.escalate_percent:
+            messages = {
+                "amount": _("The limit must be more than zero, at most 1000, and whole for working days."),
+                "warn_percent": _("The warning must come before the limit: between 1% and 99% of it."),
+                "escalate_percent": _("Between 1% and 1000% of the limit."),
+                "unit": _("Unknown unit."),
+            }
+            errors = {field: str(messages[field]) for field in self.limit.problems()}
+        chain_problem = chain_error(self.chain)
+        if chain_problem:
+            errors["chain"] = chain_problem
+        if errors:
+            raise ValidationError(errors)
+
+
+def chain_error(chain: object) -> str:
+    """Why an escalation chain is unusable ("" when it is fine)."""
+    if not isinstance(chain, list) or not chain:
+        return str(_("Give at least one level."))
+    unknown = [str(level) for level in chain if level not in EscalationLevel.values]
+    if unknown:
+        return str(_("Unknown level: %(levels)s.") % {"levels": ", ".join(unknown)})
+    if len(set(chain)) != len(chain):
+        return str(_("A level appears twice."))
+    return ""
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    STOPPED = "stopped", _("Stopped")
+
+
+class ClockStage(models.TextChoices):
+    ON_TIME = sla.ON_TIME, _("On time")
+    WARNED = sla.WARNED, _("Warned")
+    BREACHED = sla.BREACHED, _("Breached")
+
+
+class ClockOutcome(models.TextChoices):
+    NONE = "", _("Open")
+    MET = "met", _("Met")
+    MISSED = "missed", _("Met late")
+    MOOT = "moot", _("Not needed")
+
+
+class RequestClock(models.Model):
+    """The time limit of one step of one request: when it warns, when it is due, and how far it has escalated."""
+
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("request")
+    )
+    step = models.CharField(_("step"), max_length=30, choices=Step.choices)
+    policy = models.ForeignKey(
+        TimeLimitPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("policy")
+    )
+    unit = models.CharField(_("unit"), max_length=20, choices=LimitUnit.choices)
+    chain = models.JSONField(_("escalation chain"), default=list)
+    pauses_when_waiting = models.BooleanField(_("pauses while waiting"), default=True)
+    state = models.CharField(_("state"), max_length=10, choices=ClockState.choices, default=ClockState.RUNNING)
+    stage = models.CharField(_("stage"), max_length=10, choices=ClockStage.choices, default=ClockStage.ON_TIME)
+    level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=ClockOutcome.choices, blank=True)
+    provisional = models.BooleanField(_("provisional"), default=False)
+    started_at = models.DateTimeField(_("started"))
+    warn_at = models.DateTimeField(_("warns at"))
+    due_at = models.DateTimeField(_("due"))
+    escalate_seconds = models.FloatField(_("escalation interval (s)"))
+    next_action_at = models.DateTimeField(_("next action"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("request clock")
+        verbose_name_plural = _("request clocks")
+        constraints = [
+            # A step restarted (a reopened request) keeps its earlier clock, stopped, as history.
+            models.UniqueConstraint(
+                fields=["request", "step"], condition=~models.Q(state="stopped"), name="one_live_clock_per_step"
+            ),
+            models.CheckConstraint(condition=models.Q(due_at__gte=models.F("warn_at")), name="clock_warns_first"),
+        ]
+        indexes = [
+            # The sweeper's only query: running clocks whose next action has come. Its cost follows the number due.
+            models.Index(
+                fields=["next_action_at"],
+                condition=models.Q(state="running", next_action_at__isnull=False),
+                name="clock_due_for_action",
+            ),
+            models.Index(fields=["request", "state"]),
+            models.Index(fields=["stage", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.step}"

@@ -13,7 +13,7 @@ from wuyou.core.schemas import BoundedDate, BoundedDateTime, CleanText, ObjectId
 # The TextChoices values and the state machine's actions, spelt out so the OpenAPI document lists
 # them; a test keeps them in step with wuyou.tickets.models and wuyou.tickets.lifecycle.
 CallTypeValue = Literal["general", "consultation", "inquiry", "order_report", "repair", "complaint"]
-ChannelValue = Literal["hotline", "web", "portal", "wechat", "visit", "letter", "dealer", "api"]
+ChannelValue = Literal["hotline", "web", "portal", "wechat", "visit", "letter", "dealer", "authority", "api"]
 PriorityValue = Literal["low", "normal", "high", "urgent"]
 StatusValue = Literal[
     "new", "accepted", "in_progress", "waiting_customer", "waiting_parts", "resolved", "closed", "cancelled"

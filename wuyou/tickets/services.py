@@ -21,10 +21,19 @@ from wuyou.customers.selectors import customers_visible
 from wuyou.customers.services import timeline_record
 from wuyou.products.models import Unit, UnitEvent
 from wuyou.products.services import normalise_serial
+from wuyou.tickets.clocks import clocks_for_opening, clocks_on_event, earliest_due
 from wuyou.tickets.intake import IntakeFacts, missing_facts
 from wuyou.tickets.lifecycle import role_may, transition_for
-from wuyou.tickets.models import OPEN_STATUSES, CallType, Channel, Priority, RequestEvent, ServiceRequest, Status
-from wuyou.tickets.sla import answer_due
+from wuyou.tickets.models import (
+    OPEN_STATUSES,
+    CallType,
+    Channel,
+    Priority,
+    RequestClock,
+    RequestEvent,
+    ServiceRequest,
+    Status,
+)
 
 MAX_WINDOW_DAYS_AHEAD = 366
 
@@ -215,14 +224,16 @@ def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
         window_end=data.window_end,
         outlet=outlet,
         created_by_id=actor.user_id,
-        due_at=answer_due(call_type=data.call_type, priority=data.priority, opened_at=now),
     )
+    clocks = clocks_for_opening(request=sr, at=now)
+    sr.due_at = earliest_due(clocks)
     missing = missing_facts(data.call_type, intake_facts(sr))
     sr.to_verify, sr.missing_fields = bool(missing), missing
     with transaction.atomic():
         sr.save()
         sr.number = f"SR{timezone.localdate():%y%m%d}{sr.pk:06d}"
         ServiceRequest.objects.filter(pk=sr.pk).update(number=sr.number)
+        RequestClock.objects.bulk_create(clocks)
         _record(
             sr,
             actor,
@@ -290,6 +301,7 @@ def request_transition(
     from_status = request.status
     with transaction.atomic():
         _claim(request, expected_version=expected_version, from_status=from_status, **changes)
+        clocks_on_event(request=request, verb=action, at=now)
         _record(
             request,
             actor,
@@ -327,6 +339,7 @@ def request_assign(
     with transaction.atomic():
         _claim(request, expected_version=expected_version, assignee_id=engineer.pk)
         request.assignee = engineer
+        clocks_on_event(request=request, verb="assigned", at=timezone.now())
         _record(
             request,
             actor,

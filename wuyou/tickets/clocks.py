@@ -1,0 +1,162 @@
+"""Writes for request clocks: start, meet, pause and resume them as the request moves (R-E4).
+
+Called by the request services inside their own transaction, so a clock never disagrees with its request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Min, Q
+
+from wuyou.accounts.selectors import calendar_for_outlet
+from wuyou.calendars.workdays import WorkCalendar
+from wuyou.tickets import sla
+from wuyou.tickets.models import (
+    DEFAULT_CHAIN,
+    ClockOutcome,
+    ClockStage,
+    ClockState,
+    RequestClock,
+    ServiceRequest,
+    TimeLimitPolicy,
+)
+from wuyou.tickets.standards import STANDARDS, Standard
+
+
+def policies_for(*, call_type: str, priority: str, channel: str) -> dict[str, TimeLimitPolicy]:
+    """The active policy of each step for a request: an exact priority or channel beats "any"."""
+    chosen: dict[str, tuple[int, TimeLimitPolicy]] = {}
+    candidates = TimeLimitPolicy.objects.filter(
+        Q(priority="") | Q(priority=priority), Q(channel="") | Q(channel=channel), call_type=call_type, is_active=True
+    )
+    for policy in candidates:
+        rank = (2 if policy.priority else 0) + (1 if policy.channel else 0)
+        if policy.step not in chosen or rank > chosen[policy.step][0]:
+            chosen[policy.step] = (rank, policy)
+    return {step: policy for step, (_rank, policy) in chosen.items()}
+
+
+def new_clock(
+    *, request: ServiceRequest, policy: TimeLimitPolicy, start: dt.datetime, calendar: WorkCalendar
+) -> RequestClock:
+    """An unsaved running clock for a step, its deadlines computed on the outlet's calendar."""
+    times = sla.deadlines(policy.limit, start=start, calendar=calendar)
+    return RequestClock(
+        request=request,
+        step=policy.step,
+        policy=policy,
+        unit=policy.unit,
+        chain=list(policy.chain),
+        pauses_when_waiting=policy.pauses_when_waiting,
+        state=ClockState.RUNNING,
+        stage=ClockStage.ON_TIME,
+        level=0,
+        outcome=ClockOutcome.NONE,
+        provisional=times.provisional,
+        started_at=start,
+        warn_at=times.warn_at,
+        due_at=times.due_at,
+        escalate_seconds=times.escalate_seconds,
+        next_action_at=times.warn_at,
+    )
+
+
+def clocks_for_opening(*, request: ServiceRequest, at: dt.datetime) -> list[RequestClock]:
+    """The clocks a request starts when it is opened (unsaved; the opening service saves them)."""
+    steps = [step for step, rule in sla.STEP_RULES.items() if "opened" in rule.starts_on]
+    policies = policies_for(call_type=request.call_type, priority=request.priority, channel=request.channel)
+    if not any(step in policies for step in steps):
+        return []
+    calendar = calendar_for_outlet(request.outlet_id)
+    return [new_clock(request=request, policy=policies[s], start=at, calendar=calendar) for s in steps if s in policies]
+
+
+def earliest_due(clocks: Iterable[RequestClock]) -> dt.datetime | None:
+    """The nearest deadline among running clocks: the request's "due" in lists."""
+    return min((c.due_at for c in clocks if c.state == ClockState.RUNNING), default=None)
+
+
+def clocks_on_event(*, request: ServiceRequest, verb: str, at: dt.datetime) -> None:
+    """Start, meet, make moot, pause or resume the request's clocks for one of its events (same transaction)."""
+    starting = [step for step, rule in sla.STEP_RULES.items() if verb in rule.starts_on]
+    stopping = {step for step, rule in sla.STEP_RULES.items() if verb in rule.met_on | rule.moot_on}
+    pausing, resuming = verb in sla.PAUSE_ON, verb in sla.RESUME_ON
+    if not (starting or stopping or pausing or resuming):
+        return
+    # Lock this request's clocks so the sweeper (which skips locked rows) never acts on a stale view of them.
+    live = RequestClock.objects.select_for_update().filter(request=request).exclude(state=ClockState.STOPPED)
+    clocks = {c.step: c for c in live.order_by("pk")}
+    calendar: WorkCalendar | None = None
+    changed: list[RequestClock] = []
+    for step in stopping | set(starting):
+        clock = clocks.pop(step, None)
+        if clock is None:
+            continue
+        rule = sla.STEP_RULES[step]
+        if verb in rule.met_on:
+            late = clock.stage == ClockStage.BREACHED or at > clock.due_at
+            clock.outcome = ClockOutcome.MISSED if late else ClockOutcome.MET
+        else:
+            clock.outcome = ClockOutcome.MOOT
+        clock.state, clock.stopped_at, clock.next_action_at, clock.paused_at = ClockState.STOPPED, at, None, None
+        changed.append(clock)
+    for clock in clocks.values():
+        if pausing and clock.state == ClockState.RUNNING and clock.pauses_when_waiting:
+            clock.state, clock.paused_at = ClockState.PAUSED, at
+            changed.append(clock)
+        elif resuming and clock.state == ClockState.PAUSED and clock.paused_at is not None:
+            calendar = calendar or calendar_for_outlet(request.outlet_id)
+            moved = sla.resume(
+                unit=clock.unit,
+                calendar=calendar,
+                paused_at=clock.paused_at,
+                resumed_at=at,
+                warn_at=clock.warn_at,
+                due_at=clock.due_at,
+                next_action_at=clock.next_action_at,
+            )
+            clock.warn_at, clock.due_at, clock.next_action_at = moved.warn_at, moved.due_at, moved.next_action_at
+            clock.state, clock.paused_at = ClockState.RUNNING, None
+            changed.append(clock)
+    for clock in changed:
+        clock.version += 1
+    RequestClock.objects.bulk_update(
+        changed, ["state", "outcome", "stopped_at", "next_action_at", "paused_at", "warn_at", "due_at", "version"]
+    )
+    if starting:
+        policies = policies_for(call_type=request.call_type, priority=request.priority, channel=request.channel)
+        fresh = [step for step in starting if step in policies]
+        if fresh:
+            calendar = calendar or calendar_for_outlet(request.outlet_id)
+            RequestClock.objects.bulk_create(
+                [new_clock(request=request, policy=policies[s], start=at, calendar=calendar) for s in fresh]
+            )
+    due = RequestClock.objects.filter(request=request, state=ClockState.RUNNING).aggregate(due=Min("due_at"))["due"]
+    ServiceRequest.objects.filter(pk=request.pk).update(due_at=due)
+    request.due_at = due
+
+
+def time_limits_install(*, standards: Iterable[Standard] = STANDARDS) -> int:
+    """Create the default policies that are missing (an admin's own policy for the same step is kept)."""
+    created = 0
+    with transaction.atomic():
+        for row in standards:
+            _policy, made = TimeLimitPolicy.objects.get_or_create(
+                call_type=row.call_type,
+                priority=row.priority,
+                channel=row.channel,
+                step=row.step,
+                is_active=True,
+                defaults={
+                    "amount": row.amount,
+                    "unit": row.unit,
+                    "warn_percent": row.warn_percent,
+                    "pauses_when_waiting": row.pauses_when_waiting,
+                    "chain": list(DEFAULT_CHAIN),
+                },
+            )
+            created += made
+    return created

@@ -1,0 +1,66 @@
+"""The deadline sweeper as a long-running process: `wuyou sweep` (one per database is plenty; more are safe)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, close_old_connections
+
+from wuyou.notifications.services import outbox_kick
+from wuyou.tickets.sweep import clocks_sweep
+
+log = logging.getLogger("wuyou.sweep")
+
+
+class Command(BaseCommand):
+    help = "Warn and escalate requests whose time limits come due; keep the notification outbox moving."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="sweep once and exit")
+        parser.add_argument("--interval", type=float, default=15.0, help="seconds between sweeps (default %(default)s)")
+        parser.add_argument("--batch", type=int, default=500, help="clocks claimed per transaction")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["interval"] <= 0 or options["batch"] <= 0:
+            self.stderr.write("--interval and --batch must be positive")
+            raise SystemExit(2)
+        self.stopping = False
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._stop)
+        while True:
+            close_old_connections()
+            try:
+                report = clocks_sweep(batch=options["batch"])
+                kicked = outbox_kick()
+            except DatabaseError as error:  # the database restarting must not end the sweeper
+                log.warning("sweep failed, will retry: %s", error)
+                close_old_connections()
+            else:
+                if report.acted or options["once"]:
+                    log.info(
+                        "sweep: %d warned, %d breached, %d escalated, %d messages in %.2f s%s",
+                        report.warned,
+                        report.breached,
+                        report.escalated,
+                        report.messages,
+                        report.seconds,
+                        "; delivery queued" if kicked else "",
+                    )
+                    if options["once"]:
+                        self.stdout.write(
+                            f"{report.warned} warned, {report.breached} breached, {report.escalated} escalated, "
+                            f"{report.messages} messages queued in {report.seconds:.2f} s"
+                        )
+            if options["once"] or self.stopping:
+                return
+            deadline = time.monotonic() + options["interval"]
+            while not self.stopping and time.monotonic() < deadline:
+                time.sleep(min(0.5, options["interval"]))
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True  # finish the batch in hand (its transaction), then leave

@@ -1,0 +1,181 @@
+"""The deadline sweeper (R-E4): warns before a step's limit, escalates after it, one rung at a time.
+
+Several sweepers may run against one database: each claims due clocks with `SELECT … FOR UPDATE SKIP LOCKED`
+and moves them on in the same transaction that writes their events and queues their messages, so a clock is
+acted on once, and a sweeper killed mid-batch leaves nothing half done (its transaction rolls back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from wuyou.accounts.selectors import EscalationContacts, calendars_for_outlets, escalation_contacts
+from wuyou.calendars.workdays import WorkCalendar
+from wuyou.notifications.services import OutgoingMessage, message_fan_out, message_queue
+from wuyou.tickets import sla
+from wuyou.tickets.models import ClockState, EscalationLevel, RequestClock, RequestEvent, Step
+
+VERBS = {"warn": "warned", "breach": "breached", "escalate": "escalated"}
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    warned: int = 0
+    breached: int = 0
+    escalated: int = 0
+    messages: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    by_action: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def acted(self) -> int:
+        return self.warned + self.breached + self.escalated
+
+
+def level_recipients(clock: RequestClock, level_index: int, contacts: EscalationContacts) -> list[int]:
+    """The users reached at a rung of the clock's chain; an empty rung falls through to the service managers."""
+    chain = clock.chain or [EscalationLevel.RESPONSIBLE]
+    level = chain[min(level_index, len(chain) - 1)]
+    request = clock.request
+    found: list[int] = []
+    if level == EscalationLevel.RESPONSIBLE:
+        if request.assignee_id is not None:
+            found = [request.assignee.user_id]
+        else:
+            found = contacts.clerks.get(request.outlet_id) or contacts.head_office_clerks
+    elif level == EscalationLevel.OUTLET_MANAGER:
+        found = contacts.outlet_managers.get(request.outlet_id, [])
+    elif level == EscalationLevel.SERVICE_MANAGER:
+        found = contacts.service_managers
+    elif level == EscalationLevel.HEAD_OF_SERVICE:
+        found = contacts.head_of_service
+    return found or contacts.service_managers or contacts.head_of_service
+
+
+def _message_text(clock: RequestClock, action: str, level_name: str) -> tuple[str, str]:
+    request = clock.request
+    due = formats.date_format(timezone.localtime(clock.due_at), "Y-m-d H:i")
+    facts = {"number": request.number, "step": Step(clock.step).label, "due": due, "level": level_name}
+    if action == "warn":
+        subject = _("Due soon: %(number)s, %(step)s by %(due)s") % facts
+    elif action == "breach":
+        subject = _("Overdue: %(number)s, %(step)s was due %(due)s; escalated to %(level)s") % facts
+    else:
+        subject = _("Still overdue: %(number)s, %(step)s was due %(due)s; escalated to %(level)s") % facts
+    body = _("Request %(number)s (%(step)s) — due %(due)s. Open it in Wuyou to act.") % facts
+    return subject, body
+
+
+@dataclass(frozen=True)
+class _Notice:
+    recipients: list[int]
+    kind: str
+    subject: str
+    body: str
+    ref: str
+    dedupe_key: str
+
+
+def _act(
+    clock: RequestClock, calendar: WorkCalendar, contacts: EscalationContacts, report: SweepReport
+) -> tuple[RequestEvent, _Notice]:
+    """Move one claimed clock one rung; return its event and notice (not yet written)."""
+    scheduled_at = clock.next_action_at or clock.due_at
+    step = sla.sweep_step(
+        stage=clock.stage,
+        level=clock.level,
+        chain_length=len(clock.chain),
+        scheduled_at=scheduled_at,
+        due_at=clock.due_at,
+        unit=clock.unit,
+        escalate_seconds=clock.escalate_seconds,
+        calendar=calendar,
+    )
+    clock.stage, clock.level, clock.next_action_at = step.stage, step.level, step.next_action_at
+    clock.version += 1
+    setattr(report, VERBS[step.action], getattr(report, VERBS[step.action]) + 1)
+    chain = clock.chain or [EscalationLevel.RESPONSIBLE]
+    level_name = str(EscalationLevel(chain[min(step.level, len(chain) - 1)]).label)
+    event = RequestEvent(
+        request_id=clock.request_id,
+        actor=None,
+        verb=VERBS[step.action],
+        data={
+            "step": clock.step,
+            "level": step.level,
+            "level_name": chain[min(step.level, len(chain) - 1)],
+            "due_at": clock.due_at.isoformat(),
+            "scheduled_at": scheduled_at.isoformat(),
+        },
+    )
+    subject, body = _message_text(clock, step.action, level_name)
+    recipients: list[int] = []
+    for index in step.notify_levels:
+        recipients += [u for u in level_recipients(clock, index, contacts) if u not in recipients]
+    notice = _Notice(
+        recipients=recipients,
+        kind=f"clock_{step.action}",
+        subject=subject,
+        body=body,
+        ref=f"request:{clock.request_id}",
+        dedupe_key=f"clock:{clock.pk}:{clock.version}",
+    )
+    return event, notice
+
+
+def clocks_sweep(*, now: dt.datetime | None = None, batch: int = 500, max_seconds: float | None = None) -> SweepReport:
+    """Act on every running clock whose next action has come; batch after batch until none is left."""
+    report = SweepReport()
+    started = time.perf_counter()
+    calendars: dict[int, WorkCalendar] = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        while max_seconds is None or time.perf_counter() - started < max_seconds:
+            moment = now or timezone.now()
+            with transaction.atomic():
+                claimed = list(
+                    RequestClock.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("request__assignee")
+                    .filter(state=ClockState.RUNNING, next_action_at__lte=moment)
+                    .order_by("next_action_at")[:batch]
+                )
+                if not claimed:
+                    break
+                outlets = {c.request.outlet_id for c in claimed}
+                missing = outlets - calendars.keys()
+                if missing:
+                    calendars.update(calendars_for_outlets(missing))
+                contacts = escalation_contacts(outlets)
+                events: list[RequestEvent] = []
+                notices: list[_Notice] = []
+                for clock in claimed:
+                    event, notice = _act(clock, calendars[clock.request.outlet_id], contacts, report)
+                    events.append(event)
+                    notices.append(notice)
+                users = get_user_model().objects.in_bulk({u for n in notices for u in n.recipients})
+                messages: list[OutgoingMessage] = []
+                for n in notices:
+                    messages += message_fan_out(
+                        recipients=[users[u] for u in n.recipients if u in users],
+                        kind=n.kind,
+                        subject=n.subject,
+                        body=n.body,
+                        ref=n.ref,
+                        dedupe_key=n.dedupe_key,
+                    )
+                RequestClock.objects.bulk_update(claimed, ["stage", "level", "next_action_at", "version"])
+                RequestEvent.objects.bulk_create(events)
+                report.messages += message_queue(messages=messages)
+            report.batches += 1
+    report.seconds = time.perf_counter() - started
+    return report
