@@ -93,6 +93,7 @@ def test_serve_runs_gunicorn_and_the_task_workers():
     assert web[web.index("--bind") + 1] == "0.0.0.0:9000" and web[web.index("--workers") + 1] == "4"
     assert [name for name in commands if name.startswith("task-worker")] == ["task-worker-1", "task-worker-2"]
     assert commands["task-worker-1"][1:4] == ["-m", "django", "db_worker"]
+    assert commands["sweeper-1"][1:4] == ["-m", "django", "sweep"]  # one deadline sweeper by default
 
 
 # -- the supervisor, with stand-in processes ------------------------------------------------------
@@ -241,10 +242,10 @@ def test_demo_and_serve_work_on_a_fresh_checkout(tmp_path):
         status, body = _get(f"http://127.0.0.1:{port}/api/v1/requests?limit=50", token)
         assert status == 200 and json.loads(body)["count"] == 16
         assert _get(f"http://127.0.0.1:{port}/api/v1/requests")[0] == 401
-        # and gunicorn and the task worker run as its children
+        # and gunicorn, the task worker and the deadline sweeper run as its children
         children = _children(server.pid)
-        assert len(children) == 2
-        # When it gets SIGTERM, Then it stops both and exits cleanly
+        assert len(children) == 3
+        # When it gets SIGTERM, Then it stops them all and exits cleanly
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
         deadline = time.monotonic() + 10

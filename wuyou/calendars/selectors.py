@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 
 from wuyou.calendars.models import BusinessCalendar, CalendarException, HolidayNotice, WorkingPeriod
-from wuyou.calendars.workdays import Shift, WorkCalendar, national_calendar
+from wuyou.calendars.workdays import FIRST_YEAR, LAST_YEAR, Shift, WorkCalendar, national_calendar
 
 
 def work_calendar_of(calendar: BusinessCalendar | None) -> WorkCalendar:
@@ -42,8 +43,11 @@ def work_calendar_of(calendar: BusinessCalendar | None) -> WorkCalendar:
         other.pop(date, None)
         if name:
             names[date] = name
-    years = HolidayNotice.objects.filter(calendar_id__in=ids).values_list("year", flat=True)
     statutory = all(c.use_statutory_holidays for c in chain)
+    years: Iterable[int] = HolidayNotice.objects.filter(calendar_id__in=ids).values_list("year", flat=True)
+    if not statutory:
+        # No State Council notice will ever change such a calendar: no year of it waits on one (provisional).
+        years = range(FIRST_YEAR, LAST_YEAR + 1)
     kwargs = {"week": days} if days is not None else {}
     makeup = days[calendar.makeup_weekday] if days is not None and days[calendar.makeup_weekday] else None
     return WorkCalendar.build(

@@ -20,7 +20,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BooleanField, F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +36,9 @@ logger = logging.getLogger("wuyou.notifications")
 QUEUE_BATCH = 1000
 MAX_DELIVERY_BATCH = 1000
 KIND_PATTERN = re.compile(r"[a-z0-9_.-]{1,50}")
-_FIELD_MAX = {field: Message._meta.get_field(field).max_length for field in ("subject", "ref", "dedupe_key")}
+_FIELD_MAX: dict[str, int] = {
+    field: int(getattr(Message._meta.get_field(field), "max_length", 0)) for field in ("subject", "ref", "dedupe_key")
+}
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ def _subject_line(subject: str) -> str:
     # One line (a newline in a mail header is refused as header injection), cut rather than refused: a long
     # customer name must not make the cause's transaction fail.
     line = " ".join(subject.split())
-    limit = _FIELD_MAX["subject"] or 200
+    limit = _FIELD_MAX["subject"]
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
@@ -233,11 +236,21 @@ def message_retry(*, message_ids: Iterable[int], now: dt.datetime | None = None)
 
 # --- delivery -----------------------------------------------------------------------------------------------------
 
+# The partial index's own condition, as literal SQL. Django binds `state__in` values as parameters, and SQLite
+# (unlike PostgreSQL) uses a partial index only when the query repeats its condition with literals: without this
+# every claim and every sweeper probe would scan all messages ever sent. The values are our own constants.
+assert all(state.isidentifier() for state in DELIVERABLE_STATES)
+_DELIVERABLE_SQL = "state IN ({})".format(", ".join(f"'{state}'" for state in DELIVERABLE_STATES))
+
+
+def _due(now: dt.datetime) -> QuerySet[Message]:
+    return Message.objects.filter(RawSQL(_DELIVERABLE_SQL, (), output_field=BooleanField()), next_attempt_at__lte=now)
+
 
 def outbox_has_due(*, now: dt.datetime | None = None) -> bool:
     """Whether any message is waiting for delivery now (a cheap index probe for the sweeper)."""
     now = now or timezone.now()
-    return Message.objects.filter(state__in=DELIVERABLE_STATES, next_attempt_at__lte=now).exists()
+    return _due(now).exists()
 
 
 def outbox_kick(*, now: dt.datetime | None = None) -> bool:
@@ -331,11 +344,7 @@ def _claim(
         # A sending row is due when its lease expired (next_attempt_at == lease_until): its worker died.
         # SKIP LOCKED lets several workers claim disjoint batches at once; on SQLite the IMMEDIATE transaction
         # serialises claims instead.
-        due = list(
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(state__in=DELIVERABLE_STATES, next_attempt_at__lte=now)
-            .order_by("next_attempt_at")[:batch]
-        )
+        due = list(_due(now).select_for_update(skip_locked=True).order_by("next_attempt_at")[:batch])
         if not due:
             return [], 0
         unknown_outcome = [m for m in due if m.state == MessageState.SENDING and not _resend_safe(m.channel, resolve)]

@@ -1,7 +1,8 @@
-"""API endpoints for service requests: open, list with filters, detail, transitions, assign, verify."""
+"""API endpoints for service requests: open, list with filters, "at risk", detail, transitions, assign, verify."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
@@ -15,11 +16,14 @@ from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, IdempotencyKey, ObjectId
 from wuyou.customers.selectors import phone_for_display
 from wuyou.tickets import selectors, services
-from wuyou.tickets.models import RequestEvent, ServiceRequest
+from wuyou.tickets.models import RequestClock, RequestEvent, ServiceRequest
 from wuyou.tickets.schemas import (
     ActionOut,
     AssignIn,
+    AtRiskOut,
+    AtRiskPage,
     CallTypeValue,
+    ClockOut,
     RequestDetailOut,
     RequestEventOut,
     RequestIn,
@@ -29,13 +33,14 @@ from wuyou.tickets.schemas import (
     TransitionIn,
     VerifyIn,
 )
+from wuyou.tickets.templatetags.clocks import level_value
 
 router = Router(tags=["requests"])
 
 HISTORY_LIMIT = 200
 
 
-def _fields(actor: Actor, sr: ServiceRequest) -> dict[str, Any]:
+def _fields(actor: Actor, sr: ServiceRequest, clocks: Iterable[RequestClock] | None = None) -> dict[str, Any]:
     active = selectors.request_is_active_for(actor=actor, request=sr)
     # An engineer sees the home address and full phone only while the job is his and active.
     shows_address = actor.scope is not Scope.OWN_JOBS or active
@@ -64,7 +69,7 @@ def _fields(actor: Actor, sr: ServiceRequest) -> dict[str, Any]:
         "to_verify": sr.to_verify,
         "missing_fields": list(sr.missing_fields or []),
         "due_at": sr.due_at,
-        "overdue": selectors.request_is_overdue(sr),
+        "overdue": selectors.request_is_overdue(sr, clocks),
         "resolved_at": sr.resolved_at,
         "closed_at": sr.closed_at,
         "version": sr.version,
@@ -93,11 +98,31 @@ def _event_out(event: RequestEvent) -> RequestEventOut:
     )
 
 
+def clock_out(clock: RequestClock) -> ClockOut:
+    """A request clock as the API shows it."""
+    return ClockOut(
+        step=clock.step,
+        state=clock.state,
+        stage=clock.stage,
+        level=clock.level,
+        level_name=level_value(clock.chain, clock.level),
+        outcome=clock.outcome,
+        started_at=clock.started_at,
+        warn_at=clock.warn_at,
+        due_at=clock.due_at,
+        provisional=clock.provisional,
+        paused_at=clock.paused_at,
+        stopped_at=clock.stopped_at,
+    )
+
+
 def request_detail_out(actor: Actor, sr: ServiceRequest) -> RequestDetailOut:
-    """A request with its history and the actions this actor may take now."""
+    """A request with its history, its clocks (read now: a write may just have moved them) and the actions."""
     active = selectors.request_is_active_for(actor=actor, request=sr)
+    clocks = selectors.request_clocks(request=sr)
     return RequestDetailOut(
-        **_fields(actor, sr),
+        **_fields(actor, sr, clocks),
+        clocks=[clock_out(c) for c in clocks],
         customer_phones=[
             phone_for_display(actor=actor, number=n, job_active=active)
             for n in sr.customer.phones.values_list("number", flat=True)
@@ -184,6 +209,30 @@ def request_list(
     )
     page = qs.select_related("address")[offset : offset + limit]
     return RequestPage(items=[request_out(actor, sr) for sr in page], count=qs.count(), limit=limit, offset=offset)
+
+
+# Declared before "/{request_id}" so that "at-risk" is never read as an id.
+@router.get("/at-risk", response=AtRiskPage, summary="Requests at risk of missing a time limit")
+def request_at_risk(
+    request: HttpRequest,
+    within_hours: int = Query(selectors.AT_RISK_HOURS, ge=0, le=selectors.AT_RISK_HOURS_MAX),
+    mine: bool = Query(False),
+    limit: int = Query(50, ge=1, le=PAGE_MAX),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
+) -> AtRiskPage:
+    """Visible requests with a running clock warned, breached or due within `within_hours`; nearest due first.
+
+    `mine`: only those assigned to the caller (a manager: his outlet's). Each item lists the clocks at risk.
+    """
+    actor = actor_of(request)
+    qs = selectors.requests_at_risk(
+        actor=actor, filters=selectors.AtRiskFilters(within_hours=within_hours, mine=mine)
+    )
+    items = []
+    for sr in qs[offset : offset + limit]:
+        risky: list[RequestClock] = sr.risk_clocks  # type: ignore[attr-defined]
+        items.append(AtRiskOut(**_fields(actor, sr, risky), at_risk=[clock_out(c) for c in risky]))
+    return AtRiskPage(items=items, count=qs.count(), limit=limit, offset=offset)
 
 
 @router.get("/{request_id}", response=RequestDetailOut, summary="A service request with its history")

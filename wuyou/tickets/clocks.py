@@ -97,7 +97,9 @@ def clocks_on_event(*, request: ServiceRequest, verb: str, at: dt.datetime) -> N
             continue
         rule = sla.STEP_RULES[step]
         if verb in rule.met_on:
-            late = clock.stage == ClockStage.BREACHED or at > clock.due_at
+            # A paused clock's deadline has not been pushed back yet: judge the time it had used when it paused.
+            used_until = clock.paused_at if clock.state == ClockState.PAUSED and clock.paused_at else at
+            late = clock.stage == ClockStage.BREACHED or used_until > clock.due_at
             clock.outcome = ClockOutcome.MISSED if late else ClockOutcome.MET
         else:
             clock.outcome = ClockOutcome.MOOT

@@ -14,7 +14,7 @@ from wuyou.customers.models import Customer
 from wuyou.products.selectors import units_visible
 from wuyou.tickets.lifecycle import TRANSITIONS
 from wuyou.tickets.models import CallType, Channel, Priority, ServiceRequest, Status
-from wuyou.tickets.selectors import RequestFilters
+from wuyou.tickets.selectors import AT_RISK_HOURS, AT_RISK_HOURS_MAX, AtRiskFilters, RequestFilters
 from wuyou.tickets.services import RequestDetails, RequestInput
 
 if TYPE_CHECKING:  # the stubs are a development dependency only
@@ -188,6 +188,40 @@ class RequestFilterForm(forms.Form):
             assignee_id=data.get("assignee"),
             overdue=yes_no("overdue"),
             to_verify=yes_no("to_verify"),
+        )
+
+
+class AtRiskFilterForm(forms.Form):
+    """The "at risk" list's filters (GET); an invalid value falls back to the default, never an error page."""
+
+    within_hours = forms.IntegerField(
+        label=_("Due within (hours)"),
+        required=False,
+        min_value=0,
+        max_value=AT_RISK_HOURS_MAX,
+        initial=AT_RISK_HOURS,
+        widget=forms.NumberInput(attrs={"min": 0, "max": AT_RISK_HOURS_MAX, "step": 1, "inputmode": "numeric"}),
+        help_text=_("Warned and overdue requests are always shown."),
+    )
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("", _("All I can see")), ("mine", _("Mine: assigned to me, or my outlet for managers"))],
+    )
+
+    def __init__(self, *args: object, actor: Actor, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if actor.scope is Scope.OWN_JOBS:
+            del self.fields["show"]  # an engineer sees only his own jobs anyway
+
+    def to_filters(self) -> AtRiskFilters:
+        """The selector's filters from the valid inputs (an invalid one takes its default)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        hours = data.get("within_hours")
+        return AtRiskFilters(
+            within_hours=AT_RISK_HOURS if hours is None else hours,
+            mine=data.get("show") == "mine",
         )
 
 

@@ -1,4 +1,4 @@
-"""API shapes of service requests: intake, list filters, detail with history, and state changes."""
+"""API shapes of service requests: intake, list filters, detail with history and clocks, "at risk", state changes."""
 
 from __future__ import annotations
 
@@ -21,6 +21,18 @@ StatusValue = Literal[
 ActionValue = Literal[
     "accept", "start", "wait_customer", "wait_parts", "resume", "resolve", "close", "reopen", "cancel"
 ]
+StepValue = Literal[
+    "first_response",
+    "appointment_confirmed",
+    "on_site",
+    "resolved",
+    "complaint_disposition",
+    "authority_report",
+    "callback_due",
+]
+ClockStateValue = Literal["running", "paused", "stopped"]
+ClockStageValue = Literal["on_time", "warned", "breached"]
+ClockOutcomeValue = Literal["", "met", "missed", "moot"]
 
 
 class RequestIn(Schema):
@@ -124,18 +136,56 @@ class ActionOut(Schema):
     needs_note: bool
 
 
+class ClockOut(Schema):
+    """One step's time limit: where it stands, when it warns and is due, how far it has escalated (R-E4).
+
+    `stage` is on_time, warned or breached; `level` is the rung of the escalation chain reached and `level_name`
+    that rung; `outcome` of a stopped clock is met, missed (met late) or moot (no longer needed). `provisional`:
+    the deadline assumed weekends only, next year's holidays not being published yet.
+    """
+
+    step: StepValue
+    state: ClockStateValue
+    stage: ClockStageValue
+    level: int
+    level_name: str = Field(description="The rung reached: responsible, outlet_manager, service_manager, head_of_service.")
+    outcome: ClockOutcomeValue
+    started_at: dt.datetime
+    warn_at: dt.datetime
+    due_at: dt.datetime
+    provisional: bool
+    paused_at: dt.datetime | None
+    stopped_at: dt.datetime | None
+
+
 class RequestDetailOut(RequestOut):
-    """A request with its history (newest first) and the actions the caller may take."""
+    """A request with its history (newest first), its clocks and the actions the caller may take."""
 
     customer_phones: list[str]
     events: list[RequestEventOut]
     actions: list[ActionOut]
+    clocks: list[ClockOut]
+
+
+class AtRiskOut(RequestOut):
+    """A request on the "at risk" list with the running clocks that put it there, nearest due first."""
+
+    at_risk: list[ClockOut]
 
 
 class RequestPage(Schema):
     """One page of requests."""
 
     items: list[RequestOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class AtRiskPage(Schema):
+    """One page of requests at risk, nearest due first."""
+
+    items: list[AtRiskOut]
     count: int
     limit: int
     offset: int

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.models import Role
 from wuyou.core.errors import NotFound
 from wuyou.tickets.lifecycle import Transition, allowed_actions
-from wuyou.tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, RequestEvent, ServiceRequest
+from wuyou.tickets.models import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    ClockStage,
+    ClockState,
+    RequestClock,
+    RequestEvent,
+    ServiceRequest,
+    Step,
+)
+
+# Managers answer for an outlet rather than for jobs assigned to them: their "mine" is their outlet.
+MANAGER_ROLES = frozenset({Role.OUTLET_MANAGER, Role.REGIONAL_MANAGER, Role.SERVICE_MANAGER})
+AT_RISK_HOURS = 4
+AT_RISK_HOURS_MAX = 168
 
 
 def requests_visible(*, actor: Actor) -> QuerySet[ServiceRequest]:
@@ -42,9 +59,22 @@ class RequestFilters:
     open_only: bool = False
 
 
+def _running_clocks(condition: Q) -> Exists:
+    """Whether the outer request has a running clock that meets `condition`."""
+    return Exists(RequestClock.objects.filter(condition, request=OuterRef("pk"), state=ClockState.RUNNING))
+
+
 def request_list(*, actor: Actor, filters: RequestFilters) -> QuerySet[ServiceRequest]:
-    """Visible requests, filtered, newest first, with what a list row shows."""
-    qs = requests_visible(actor=actor).select_related("customer", "outlet", "assignee", "unit", "unit__product_model")
+    """Visible requests, filtered, newest first, with what a list row shows (and its warned/overdue markers)."""
+    now = timezone.now()
+    qs = (
+        requests_visible(actor=actor)
+        .select_related("customer", "outlet", "assignee", "unit", "unit__product_model")
+        .annotate(
+            clock_overdue=_running_clocks(Q(stage=ClockStage.BREACHED) | Q(due_at__lt=now)),
+            clock_warned=_running_clocks(Q(stage=ClockStage.WARNED)),
+        )
+    )
     if filters.call_type:
         qs = qs.filter(call_type=filters.call_type)
     if filters.status:
@@ -59,10 +89,13 @@ def request_list(*, actor: Actor, filters: RequestFilters) -> QuerySet[ServiceRe
         qs = qs.filter(to_verify=filters.to_verify)
     if filters.open_only:
         qs = qs.filter(status__in=OPEN_STATUSES)
+    # Overdue: a running clock breached or past due, or open and past due. The status test keeps requests closed
+    # before there were clocks (their due_at was never cleared) out; a resolved one's callback clock still counts.
+    overdue = Q(clock_overdue=True) | Q(status__in=OPEN_STATUSES, due_at__lt=now)
     if filters.overdue:
-        qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+        qs = qs.filter(overdue)
     elif filters.overdue is False:
-        qs = qs.exclude(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+        qs = qs.exclude(overdue)
     return qs.order_by("-created_at", "-id")
 
 
@@ -99,6 +132,66 @@ def request_is_active_for(*, actor: Actor, request: ServiceRequest) -> bool:
     )
 
 
-def request_is_overdue(request: ServiceRequest) -> bool:
-    """Open and past its answer time."""
-    return request.is_open and request.due_at is not None and request.due_at < timezone.now()
+def request_is_overdue(request: ServiceRequest, clocks: Iterable[RequestClock] | None = None) -> bool:
+    """A running clock breached or past due (from `clocks`, else the list's annotation), or open and past due."""
+    now = timezone.now()
+    if request.is_open and request.due_at is not None and request.due_at < now:
+        return True
+    if clocks is not None:
+        return any(c.state == ClockState.RUNNING and (c.stage == ClockStage.BREACHED or c.due_at < now) for c in clocks)
+    return bool(getattr(request, "clock_overdue", False))
+
+
+def request_clocks(*, request: ServiceRequest) -> list[RequestClock]:
+    """The request's clocks, live and stopped: step by step in the order of the work, newest first per step."""
+    order = {step: index for index, step in enumerate(Step.values)}
+    clocks = list(request.clocks.order_by("-started_at", "-pk"))
+    return sorted(clocks, key=lambda c: order.get(c.step, len(order)))  # stable: newest first within a step
+
+
+@dataclass(frozen=True)
+class AtRiskFilters:
+    """The "at risk" list's filters: how far ahead to look, and only mine or all I may see."""
+
+    within_hours: int = AT_RISK_HOURS
+    mine: bool = False
+
+
+def _at_risk(now: dt.datetime, within_hours: int) -> Q:
+    """A running clock that has warned or breached, or falls due within the next hours (or already has)."""
+    horizon = now + dt.timedelta(hours=within_hours)
+    return Q(state=ClockState.RUNNING) & (
+        Q(stage__in=[ClockStage.WARNED, ClockStage.BREACHED]) | Q(due_at__lte=horizon)
+    )
+
+
+def requests_mine(*, actor: Actor, requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
+    """Narrow to the actor's own: assigned to him, or for a manager his outlet (a manager above outlets: all)."""
+    if actor.role in MANAGER_ROLES:
+        return requests.filter(outlet_id=actor.outlet_id) if actor.outlet_id is not None else requests
+    return requests.filter(assignee__user_id=actor.user_id)
+
+
+def requests_at_risk(*, actor: Actor, filters: AtRiskFilters) -> QuerySet[ServiceRequest]:
+    """Visible requests with a running clock warned, breached or due soon; nearest due first.
+
+    Each request carries `risk_clocks`: those clocks, nearest due first (one query for the whole page).
+    """
+    at_risk = _at_risk(timezone.now(), filters.within_hours)
+    risky = RequestClock.objects.filter(at_risk, request=OuterRef("pk"))
+    qs = requests_visible(actor=actor)
+    if filters.mine:
+        qs = requests_mine(actor=actor, requests=qs)
+    return (
+        qs.filter(Exists(risky))
+        .annotate(risk_due_at=Subquery(risky.order_by("due_at").values("due_at")[:1]))
+        .select_related("customer", "outlet", "assignee", "unit", "address")
+        .prefetch_related(
+            Prefetch(
+                "clocks",
+                queryset=RequestClock.objects.filter(at_risk).order_by("due_at", "pk"),
+                to_attr="risk_clocks",
+            )
+        )
+        .order_by("risk_due_at", "pk")
+    )

@@ -396,3 +396,34 @@ def request_verify(
             },
         )
     return request
+
+
+AUTHORITY_REPORTERS = frozenset({Role.OUTLET_MANAGER, Role.SERVICE_MANAGER, Role.REGIONAL_MANAGER, Role.ADMIN})
+
+
+def request_authority_report(
+    *, actor: Actor, request: ServiceRequest, report: str, expected_version: int | None = None
+) -> ServiceRequest:
+    """File the manager's written report on a complaint an authority transferred to us (R-E4, R-G3)."""
+    if actor.role not in AUTHORITY_REPORTERS:
+        raise PermissionDenied(_("Only a manager files the report to the authority."))
+    if request.call_type != CallType.COMPLAINT or request.channel != Channel.AUTHORITY:
+        raise TransitionNotAllowed(_("Only complaints transferred by an authority need a report."), field="report")
+    report = report.strip()
+    if len(report) < 20:
+        raise ValidationFailed(_("Write the report (20 characters at least)."), field="report")
+    if len(report) > 8000:
+        raise ValidationFailed(_("The report is too long (8000 characters at most)."), field="report")
+    if RequestEvent.objects.filter(request=request, verb="authority_report").exists():
+        raise Conflict(_("The report for this complaint has been filed already."), field="report")
+    with transaction.atomic():
+        _claim(request, expected_version=expected_version)
+        clocks_on_event(request=request, verb="authority_report", at=timezone.now())
+        _record(
+            request,
+            actor,
+            "authority_report",
+            _("%(number)s: report to the authority filed") % {"number": request.number},
+            note=report,
+        )
+    return request

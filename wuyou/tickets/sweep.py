@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from wuyou.accounts.selectors import EscalationContacts, calendars_for_outlets, escalation_contacts
 from wuyou.calendars.workdays import WorkCalendar
+from wuyou.core.bulk import rows_update
 from wuyou.notifications.services import OutgoingMessage, message_fan_out, message_queue
 from wuyou.tickets import sla
 from wuyou.tickets.models import ClockState, EscalationLevel, RequestClock, RequestEvent, Step
@@ -173,7 +174,7 @@ def clocks_sweep(*, now: dt.datetime | None = None, batch: int = 500, max_second
                         ref=n.ref,
                         dedupe_key=n.dedupe_key,
                     )
-                RequestClock.objects.bulk_update(claimed, ["stage", "level", "next_action_at", "version"])
+                rows_update(claimed, ["stage", "level", "next_action_at", "version"])
                 RequestEvent.objects.bulk_create(events)
                 report.messages += message_queue(messages=messages)
             report.batches += 1

@@ -1,4 +1,4 @@
-"""Home, request list, my jobs, intake panel and request detail with its writes."""
+"""Home, request list, "at risk", my jobs, intake panel and request detail with its writes."""
 
 from django.urls import path
 
@@ -7,6 +7,7 @@ from wuyou.tickets import views
 app_name = "tickets"
 urlpatterns = [
     path("requests/", views.request_list, name="list"),
+    path("requests/at-risk/", views.requests_at_risk, name="at_risk"),
     path("jobs/", views.my_jobs, name="mine"),
     path("customers/<int:customer_id>/requests/", views.customer_requests, name="customer_requests"),
     path("requests/<int:request_id>/", views.request_detail, name="detail"),

@@ -1,7 +1,8 @@
-"""Service requests on the web: home, the list with filters, intake on the customer page, the detail page."""
+"""Service requests on the web: home, the list with filters, "at risk", intake, the detail page with its clocks."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,14 +28,16 @@ from wuyou.tickets.forms import (
     FACT_LABELS,
     REQUEST_FIELD_MAP,
     AssignForm,
+    AtRiskFilterForm,
     RequestFilterForm,
     RequestOpenForm,
     TransitionForm,
     VerifyForm,
 )
 from wuyou.tickets.lifecycle import TRANSITIONS
-from wuyou.tickets.models import OPEN_STATUSES, RequestEvent, ServiceRequest, Status
+from wuyou.tickets.models import OPEN_STATUSES, RequestEvent, ServiceRequest, Status, Step
 from wuyou.tickets.selectors import RequestFilters
+from wuyou.tickets.templatetags.clocks import level_label
 
 PAGE_SIZE = 25
 CUSTOMER_PANEL_LIMIT = 10
@@ -65,6 +69,27 @@ def request_list(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "title": _("Service requests"), "list_url": reverse("tickets:list")}
     context |= _page(request, actor, form.to_filters())
     return render_page_or_partial(request, "tickets/request_list.html", "results", context)
+
+
+@require_GET
+@staff_view
+def requests_at_risk(request: HttpRequest) -> HttpResponse:
+    """Requests with a clock warned, overdue or due within hours, nearest due first; htmx swaps only the table."""
+    actor = actor_of(request)
+    form = AtRiskFilterForm(request.GET or None, actor=actor)
+    qs = selectors.requests_at_risk(actor=actor, filters=form.to_filters())
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for sr in page.object_list:
+        sr.overdue = selectors.request_is_overdue(sr, sr.risk_clocks)  # type: ignore[attr-defined]
+    context = {
+        "form": form,
+        "title": _("At risk"),
+        "list_url": reverse("tickets:at_risk"),
+        "page": page,
+        "requests": page.object_list,
+        "now": timezone.now(),
+    }
+    return render_page_or_partial(request, "tickets/requests_at_risk.html", "results", context)
 
 
 @require_GET
@@ -131,9 +156,12 @@ def _detail_context(actor: Actor, sr: ServiceRequest, **forms: Any) -> dict[str,
     actions = selectors.request_actions(actor=actor, request=sr)
     may_dispatch = actor.can_run_desk and sr.status in OPEN_STATUSES
     verify_form = forms.get("verify_form") or VerifyForm(request_obj=sr, initial={"version": sr.version})
+    clocks = selectors.request_clocks(request=sr)
     return {
         "sr": sr,
-        "overdue": selectors.request_is_overdue(sr),
+        "overdue": selectors.request_is_overdue(sr, clocks),
+        "clocks": clocks,
+        "now": timezone.now(),
         "phone": phone_for_display(actor=actor, number=number, job_active=active) if number else "",
         # Engineers see the address while their job is active only (minimal display).
         "show_address": actor.scope is not Scope.OWN_JOBS or active,
@@ -163,6 +191,14 @@ _VERBS = {
 }
 
 
+# The deadline sweeper's events (wuyou.tickets.sweep): who was reached, for which step and due time.
+_CLOCK_VERBS = {
+    "warned": _lazy("Warning sent to %(level)s"),
+    "breached": _lazy("Overdue: escalated to %(level)s"),
+    "escalated": _lazy("Escalated to %(level)s"),
+}
+
+
 @dataclass(frozen=True)
 class HistoryLine:
     """One event of the request's history, in words."""
@@ -171,18 +207,62 @@ class HistoryLine:
     what: str
     from_label: str
     to_label: str
+    actor_name: str = ""
+    summary: str = ""
+    css: str = ""
 
 
 def _status_label(value: str) -> str:
     return str(Status(value).label) if value in Status.values else value
 
 
+def _local_time(value: object) -> str:
+    """An ISO time from an event's data as the organisation's local "Y-m-d H:i" ("" when unreadable)."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return ""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, dt.UTC)
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _actor_name(event: RequestEvent) -> str:
+    user = event.actor
+    if user is None:
+        return _("system") if event.verb in _CLOCK_VERBS else ""
+    staff = getattr(user, "staff", None)  # no profile: RelatedObjectDoesNotExist, an AttributeError
+    return staff.display_name if staff is not None else user.get_username()
+
+
+def _clock_line(event: RequestEvent) -> HistoryLine:
+    """A sweeper's warning or escalation, labelled from its data (which it wrote; read defensively all the same)."""
+    data = event.data if isinstance(event.data, dict) else {}
+    step = str(data.get("step", ""))
+    facts = {
+        "step": str(Step(step).label) if step in Step.values else step,
+        "due": _local_time(data.get("due_at", "")),
+    }
+    return HistoryLine(
+        event=event,
+        what=str(_CLOCK_VERBS[event.verb]) % {"level": level_label(str(data.get("level_name", "")))},
+        from_label="",
+        to_label="",
+        actor_name=_actor_name(event),
+        summary=_("%(step)s, due %(due)s") % facts if facts["due"] else facts["step"],
+        css=f"tl-clock tl-clock-{event.verb}",
+    )
+
+
 def _history_line(event: RequestEvent) -> HistoryLine:
+    if event.verb in _CLOCK_VERBS:
+        return _clock_line(event)
     return HistoryLine(
         event=event,
         what=str(_VERBS.get(event.verb, event.verb)),
         from_label=_status_label(event.from_status),
         to_label=_status_label(event.to_status),
+        actor_name=_actor_name(event),
     )
 
 

@@ -237,3 +237,19 @@ def test_the_delivery_task_chains_itself_when_its_budget_runs_out(db, monkeypatc
     monkeypatch.setattr(tasks, "outbox_deliver", lambda: DeliveryReport(sent=100, more_due=True))
     assert tasks.deliver_outbox.call() == 100
     assert DBTaskResult.objects.filter(task_path=tasks.deliver_outbox.module_path).count() == 1
+
+
+def test_the_claim_and_the_sweeper_probe_use_the_partial_index(db, outgoing):
+    from django.db import connection, transaction
+
+    from wuyou.notifications.services import _due
+
+    message_queue(messages=[outgoing() for _ in range(50)], now=T0)
+    Message.objects.filter(pk__in=Message.objects.values("pk")[:40]).update(state=MessageState.SENT, sent_at=T0)
+    claim = _due(T0).select_for_update(skip_locked=True).order_by("next_attempt_at")[:10]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")  # tiny table: prove the index matches, not its cost
+        assert "message_deliverable_idx" in claim.explain()
+        assert "message_deliverable_idx" in _due(T0).explain()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
 from django.core import checks
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
@@ -46,6 +48,17 @@ def test_a_committed_cause_enqueues_one_delivery_task_for_all_its_messages(outgo
         assert delivery_tasks() == 0  # nothing before the commit
     assert Message.objects.filter(state=MessageState.PENDING).count() == 6
     assert delivery_tasks() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_delivers_what_a_committed_cause_queued(outgoing, caplog):
+    with transaction.atomic():
+        message_queue(messages=[outgoing(), outgoing()])
+    with caplog.at_level(logging.INFO, logger="wuyou.notifications"):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    assert Message.objects.filter(state=MessageState.SENT).count() == 2
+    assert DBTaskResult.objects.get(task_path=DELIVERY_TASK).return_value == 2
+    assert sum(r.getMessage().startswith("notify wuyou-msg-") for r in caplog.records) == 2
 
 
 @pytest.mark.django_db(transaction=True)
