@@ -212,9 +212,7 @@ def main() -> None:
         lines.append(f"target 10,000 due escalated in <= 5 s: {ten_k['seconds']:.2f} s — {verdict}")
     workdays = time_workdays(100_000)
     figures["add_workdays_100k_s"] = round(workdays, 3)
-    lines.append(
-        f"100,000 add-workdays: {workdays:.3f} s — {'met' if workdays <= 1 else 'MISSED'} (target <= 1 s)"
-    )
+    lines.append(f"100,000 add-workdays: {workdays:.3f} s — {'met' if workdays <= 1 else 'MISSED'} (target <= 1 s)")
     write_results("sweep", lines, figures)
 
 

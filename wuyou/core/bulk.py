@@ -8,9 +8,10 @@ statement per batch; elsewhere it falls back to `bulk_update`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def rows_update(rows: Sequence[Model], fields: Sequence[str], *, batch_size: int = 1000) -> int:
@@ -23,7 +24,11 @@ def rows_update(rows: Sequence[Model], fields: Sequence[str], *, batch_size: int
     meta = model._meta
     pk = meta.pk
     assert pk is not None
-    columns = [meta.get_field(name) for name in fields]
+    columns: list[Field[Any, Any]] = []
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, Field), name  # a concrete column, not a relation's reverse side
+        columns.append(field)
     casts = [f"%s::{pk.db_type(connection)}"] + [f"%s::{field.db_type(connection)}" for field in columns]
     row_sql = "(" + ", ".join(casts) + ")"
     assignments = ", ".join(f'"{f.column}" = v."{f.column}"' for f in columns)
@@ -32,7 +37,7 @@ def rows_update(rows: Sequence[Model], fields: Sequence[str], *, batch_size: int
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             chunk = rows[start : start + batch_size]
-            params: list[object] = []
+            params: list[Any] = []
             for row in chunk:
                 params.append(pk.get_db_prep_value(row.pk, connection))
                 params += [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]

@@ -99,21 +99,22 @@ def _event_out(event: RequestEvent) -> RequestEventOut:
 
 
 def clock_out(clock: RequestClock) -> ClockOut:
-    """A request clock as the API shows it."""
-    return ClockOut(
-        step=clock.step,
-        state=clock.state,
-        stage=clock.stage,
-        level=clock.level,
-        level_name=level_value(clock.chain, clock.level),
-        outcome=clock.outcome,
-        started_at=clock.started_at,
-        warn_at=clock.warn_at,
-        due_at=clock.due_at,
-        provisional=clock.provisional,
-        paused_at=clock.paused_at,
-        stopped_at=clock.stopped_at,
-    )
+    """A request clock as the API shows it (the schema checks the stored choices against its enumerations)."""
+    fields: dict[str, Any] = {
+        "step": clock.step,
+        "state": clock.state,
+        "stage": clock.stage,
+        "level": clock.level,
+        "level_name": level_value(clock.chain, clock.level),
+        "outcome": clock.outcome,
+        "started_at": clock.started_at,
+        "warn_at": clock.warn_at,
+        "due_at": clock.due_at,
+        "provisional": clock.provisional,
+        "paused_at": clock.paused_at,
+        "stopped_at": clock.stopped_at,
+    }
+    return ClockOut(**fields)
 
 
 def request_detail_out(actor: Actor, sr: ServiceRequest) -> RequestDetailOut:
@@ -225,9 +226,7 @@ def request_at_risk(
     `mine`: only those assigned to the caller (a manager: his outlet's). Each item lists the clocks at risk.
     """
     actor = actor_of(request)
-    qs = selectors.requests_at_risk(
-        actor=actor, filters=selectors.AtRiskFilters(within_hours=within_hours, mine=mine)
-    )
+    qs = selectors.requests_at_risk(actor=actor, filters=selectors.AtRiskFilters(within_hours=within_hours, mine=mine))
     items = []
     for sr in qs[offset : offset + limit]:
         risky: list[RequestClock] = sr.risk_clocks  # type: ignore[attr-defined]

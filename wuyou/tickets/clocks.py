@@ -122,12 +122,15 @@ def clocks_on_event(*, request: ServiceRequest, verb: str, at: dt.datetime) -> N
             )
             clock.warn_at, clock.due_at, clock.next_action_at = moved.warn_at, moved.due_at, moved.next_action_at
             clock.state, clock.paused_at = ClockState.RUNNING, None
+            # The deadline may have moved into a year whose holidays are not published yet.
+            clock.provisional = sla.measured_in_business_time(clock.unit) and calendar.is_provisional(
+                calendar.local(clock.started_at).date(), calendar.local(clock.due_at).date()
+            )
             changed.append(clock)
     for clock in changed:
         clock.version += 1
-    RequestClock.objects.bulk_update(
-        changed, ["state", "outcome", "stopped_at", "next_action_at", "paused_at", "warn_at", "due_at", "version"]
-    )
+    written = ["state", "outcome", "stopped_at", "next_action_at", "paused_at", "warn_at", "due_at", "provisional"]
+    RequestClock.objects.bulk_update(changed, [*written, "version"])
     if starting:
         policies = policies_for(call_type=request.call_type, priority=request.priority, channel=request.channel)
         fresh = [step for step in starting if step in policies]

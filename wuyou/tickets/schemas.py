@@ -148,7 +148,9 @@ class ClockOut(Schema):
     state: ClockStateValue
     stage: ClockStageValue
     level: int
-    level_name: str = Field(description="The rung reached: responsible, outlet_manager, service_manager, head_of_service.")
+    level_name: str = Field(
+        description="The rung reached: responsible, outlet_manager, service_manager, head_of_service."
+    )
     outcome: ClockOutcomeValue
     started_at: dt.datetime
     warn_at: dt.datetime

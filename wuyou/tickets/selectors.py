@@ -167,6 +167,8 @@ def _at_risk(now: dt.datetime, within_hours: int) -> Q:
 
 def requests_mine(*, actor: Actor, requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
     """Narrow to the actor's own: assigned to him, or for a manager his outlet (a manager above outlets: all)."""
+    if actor.user_id is None:
+        return requests.none()
     if actor.role in MANAGER_ROLES:
         return requests.filter(outlet_id=actor.outlet_id) if actor.outlet_id is not None else requests
     return requests.filter(assignee__user_id=actor.user_id)

@@ -237,9 +237,7 @@ def test_an_extra_working_day_on_a_sunday_is_worked_with_make_up_hours_r_e4():
 
 
 def test_the_admins_word_wins_over_the_statutory_table_r_e4():
-    calendar = WorkCalendar.build(
-        national=NATIONAL, extra_workdays=[D("2026-10-02")], extra_holidays=[D("2026-10-10")]
-    )
+    calendar = WorkCalendar.build(national=NATIONAL, extra_workdays=[D("2026-10-02")], extra_holidays=[D("2026-10-10")])
     assert calendar.is_workday(D("2026-10-02")), "an admin's working day on a statutory holiday"
     assert not calendar.is_workday(D("2026-10-10")), "an admin's holiday on a statutory make-up day"
     assert calendar.add_workdays(D("2026-09-30"), 3) == D("2026-10-09")

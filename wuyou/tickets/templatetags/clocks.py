@@ -38,8 +38,12 @@ def duration_phrase(seconds: float) -> str:
 def clock_phrase(*, state: str, outcome: str, due_at: dt.datetime, now: dt.datetime) -> str:
     """Where a clock stands, in words: due in / overdue by for a running clock, else paused or its outcome."""
     if state == ClockState.STOPPED:
-        outcomes = {ClockOutcome.MET: _("met"), ClockOutcome.MISSED: _("met late"), ClockOutcome.MOOT: _("not needed")}
-        return outcomes.get(outcome, _("stopped"))  # type: ignore[call-overload]
+        outcomes: dict[str, str] = {
+            ClockOutcome.MET.value: _("met"),
+            ClockOutcome.MISSED.value: _("met late"),
+            ClockOutcome.MOOT.value: _("not needed"),
+        }
+        return outcomes.get(outcome, _("stopped"))
     if state == ClockState.PAUSED:
         return _("paused")
     left = (due_at - now).total_seconds()
@@ -62,7 +66,7 @@ def level_label(value: str) -> str:
 
 
 def clock_tone(*, state: str, stage: str, due_at: dt.datetime, now: dt.datetime) -> str:
-    """"breached" (red) or "warned" (amber) for a live clock, "" otherwise; a passed due time reads as breached."""
+    """ "breached" (red) or "warned" (amber) for a live clock, "" otherwise; a passed due time reads as breached."""
     if state == ClockState.STOPPED:
         return ""
     if stage == ClockStage.BREACHED or (state == ClockState.RUNNING and due_at <= now):

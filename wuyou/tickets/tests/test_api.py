@@ -4,15 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.api_client import ApiClient, fields_of
 from tests.factories import CustomerFactory, RequestFactory, UnitFactory
 from wuyou.tickets.lifecycle import TRANSITIONS
-from wuyou.tickets.models import CallType, Channel, Priority, RequestEvent, ServiceRequest, Status
-from wuyou.tickets.schemas import ActionValue, CallTypeValue, ChannelValue, PriorityValue, StatusValue
+from wuyou.tickets.models import (
+    CallType,
+    Channel,
+    ClockOutcome,
+    ClockStage,
+    ClockState,
+    Priority,
+    RequestEvent,
+    ServiceRequest,
+    Status,
+    Step,
+)
+from wuyou.tickets.schemas import (
+    ActionValue,
+    CallTypeValue,
+    ChannelValue,
+    ClockOutcomeValue,
+    ClockStageValue,
+    ClockStateValue,
+    PriorityValue,
+    StatusValue,
+    StepValue,
+)
+from wuyou.tickets.services import RequestInput, request_assign, request_open, request_transition
+from wuyou.tickets.sweep import clocks_sweep
 
 
 @pytest.fixture
@@ -40,6 +67,10 @@ def test_schema_enums_are_the_model_choices():
     assert typing.get_args(PriorityValue) == tuple(Priority.values)
     assert typing.get_args(StatusValue) == tuple(Status.values)
     assert set(typing.get_args(ActionValue)) == set(TRANSITIONS)
+    assert typing.get_args(StepValue) == tuple(Step.values)
+    assert typing.get_args(ClockStateValue) == tuple(ClockState.values)
+    assert typing.get_args(ClockStageValue) == tuple(ClockStage.values)
+    assert typing.get_args(ClockOutcomeValue) == tuple(ClockOutcome.values)
 
 
 def test_clerk_opens_a_complete_repair_ready_for_dispatch(network, customer_a):
@@ -254,3 +285,194 @@ def test_engineer_may_not_close_a_complaint(network, customer_a):
     assert response.status_code == 403
     sr.refresh_from_db()
     assert sr.status == Status.IN_PROGRESS
+
+
+# --- clocks and the "at risk" list (R-E4) -----------------------------------------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def utc(text: str) -> str:
+    """A Shanghai time as the API writes it (UTC, ISO 8601)."""
+    return at(text).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def open_repair(network, customer, **kw) -> ServiceRequest:
+    """A repair opened through the real service: its clocks start (the `network` installs the default limits)."""
+    actor = network.actor(network.clerk_a if customer.outlet_id == network.outlet_a.pk else network.manager)
+    kw.setdefault("unit_serial", UnitFactory(owner=customer).serial)
+    return request_open(
+        actor=actor, data=RequestInput(call_type="repair", customer_id=customer.pk, symptom="不制冷", **kw)
+    )
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(at("2026-03-02 09:00"), tick=False) as moving:
+        yield moving
+
+
+def test_detail_lists_the_clocks_with_stage_and_level_reached(network, customer_a, traveller):
+    sr = open_repair(network, customer_a)  # Mon 09:00
+    traveller.move_to(at("2026-03-03 10:00"))
+    clocks_sweep()  # first response (due Tue 09:00) and appointment (Tue 09:30) breached: outlet manager reached
+    body = ApiClient(staff=network.clerk_a).get(f"/requests/{sr.pk}").json()
+    first = body["clocks"][0]
+    assert [c["step"] for c in body["clocks"]] == ["first_response", "appointment_confirmed", "on_site", "resolved"]
+    assert first == {
+        "step": "first_response",
+        "state": "running",
+        "stage": "breached",
+        "level": 1,
+        "level_name": "outlet_manager",
+        "outcome": "",
+        "started_at": utc("2026-03-02 09:00"),
+        "warn_at": utc("2026-03-03 04:12"),
+        "due_at": utc("2026-03-03 09:00"),
+        "provisional": False,
+        "paused_at": None,
+        "stopped_at": None,
+    }
+    assert body["overdue"] is True
+    assert [e["verb"] for e in body["events"]][:2] == ["breached", "breached"]
+
+
+def test_a_write_answers_with_the_clocks_it_moved(network, customer_a, traveller):
+    sr = open_repair(network, customer_a)
+    traveller.move_to(at("2026-03-03 10:00"))
+    clocks_sweep()
+    api = ApiClient(staff=network.clerk_a)
+    body = api.post(f"/requests/{sr.pk}/transitions", {"action": "resolve", "note": "电话指导解决"}).json()
+    by_step = {c["step"]: (c["state"], c["outcome"]) for c in body["clocks"]}
+    assert by_step == {
+        "first_response": ("stopped", "missed"),
+        "appointment_confirmed": ("stopped", "moot"),
+        "on_site": ("stopped", "moot"),
+        "resolved": ("stopped", "met"),
+        "callback_due": ("running", ""),
+    }
+    assert body["overdue"] is False, "nothing overdue runs any more"
+
+
+def test_overdue_means_a_running_clock_breached_even_once_resolved(network, customer_a, traveller):
+    resolved = open_repair(network, customer_a)
+    request_transition(actor=network.actor(network.clerk_a), request=resolved, action="resolve", note="已解决")
+    quiet = open_repair(network, customer_a)
+    traveller.move_to(at("2026-03-03 08:00"))  # the callback (due Tue 17:30) is not late yet
+    api = ApiClient(staff=network.clerk_a)
+    assert [r["id"] for r in api.get("/requests", {"overdue": "true"}).json()["items"]] == []
+    traveller.move_to(at("2026-03-04 09:00"))
+    clocks_sweep()
+    api = ApiClient(staff=network.clerk_a)  # a new session: the first one expired overnight
+    overdue = api.get("/requests", {"overdue": "true"}).json()["items"]
+    assert {r["id"] for r in overdue} == {resolved.pk, quiet.pk}
+    assert all(r["overdue"] for r in overdue)
+
+
+@pytest.fixture
+def risky(network, customer_a, traveller):
+    """Wed 2026-03-04 12:00, just swept: outlet A's requests in each stage, and one of outlet B."""
+    breached = open_repair(network, customer_a)  # Mon 09:00: answer due Tue 09:00, breached
+    theirs = open_repair(network, CustomerFactory(outlet=network.outlet_b))
+    traveller.move_to(at("2026-03-02 10:00"))
+    dispatched = open_repair(network, customer_a)  # the visit is due Wed 17:30 and warns at 11:48
+    request_assign(actor=network.actor(network.clerk_a), request=dispatched, engineer_id=network.engineer_a.pk)
+    traveller.move_to(at("2026-03-04 09:00"))
+    soon = open_repair(network, customer_a, priority="urgent")  # answer due 13:00, warns at 12:12
+    fresh = open_repair(network, customer_a)  # answer due Thu 09:00
+    traveller.move_to(at("2026-03-04 12:00"))
+    clocks_sweep()
+    return {"breached": breached, "theirs": theirs, "dispatched": dispatched, "soon": soon, "fresh": fresh}
+
+
+def test_at_risk_is_nearest_due_first_with_the_clocks_at_risk(network, risky):
+    page = ApiClient(staff=network.clerk_a).get("/requests/at-risk").json()
+    assert [r["id"] for r in page["items"]] == [risky[k].pk for k in ("breached", "soon", "dispatched")]
+    assert (page["count"], page["limit"], page["offset"]) == (3, 50, 0)
+    first = page["items"][0]
+    assert first["number"] == risky["breached"].number and first["overdue"] is True
+    assert [(c["step"], c["stage"], c["level_name"]) for c in first["at_risk"]] == [
+        ("first_response", "breached", "head_of_service"),
+        ("appointment_confirmed", "breached", "head_of_service"),
+        ("on_site", "warned", "responsible"),
+    ]
+    assert [(c["step"], c["stage"]) for c in page["items"][1]["at_risk"]] == [("first_response", "on_time")]
+    assert page["items"][1]["overdue"] is False
+
+
+def test_at_risk_filters_and_pages(network, risky):
+    api = ApiClient(staff=network.clerk_a)
+
+    def ids(**params) -> list[int]:
+        return [r["id"] for r in api.get("/requests/at-risk", params).json()["items"]]
+
+    assert risky["fresh"].pk not in ids() and risky["fresh"].pk in ids(within_hours=24)
+    assert ids(within_hours=0) == [risky["breached"].pk, risky["dispatched"].pk], "warned or breached only"
+    assert ids(limit=1, offset=1) == [risky["soon"].pk]
+    assert ids(mine="true") == [], "nothing is assigned to a clerk"
+    assert (
+        ApiClient(staff=network.engineer_a).get("/requests/at-risk").json()["items"][0]["id"] == risky["dispatched"].pk
+    )
+    manager = ApiClient(staff=network.manager)
+    assert len(manager.get("/requests/at-risk", {"mine": "true"}).json()["items"]) == 4, "head office: all visible"
+    outlet_manager = ApiClient(staff=network.outlet_manager_a)
+    assert risky["theirs"].pk not in [
+        r["id"] for r in outlet_manager.get("/requests/at-risk", {"mine": "true"}).json()["items"]
+    ]
+
+
+def test_at_risk_scope_another_outlet_sees_none_of_them_and_the_engineer_only_his_own(network, risky):
+    clerk_b = ApiClient(staff=network.clerk_b)
+    assert [r["id"] for r in clerk_b.get("/requests/at-risk").json()["items"]] == [risky["theirs"].pk]
+    assert clerk_b.get(f"/requests/{risky['breached'].pk}").status_code == 404
+    engineer = ApiClient(staff=network.engineer_a)
+    assert [r["id"] for r in engineer.get("/requests/at-risk", {"within_hours": 168}).json()["items"]] == [
+        risky["dispatched"].pk
+    ]
+    assert engineer.get(f"/requests/{risky['breached'].pk}").status_code == 404
+    assert ApiClient(staff=network.engineer_a2).get("/requests/at-risk").json() == {
+        "items": [],
+        "count": 0,
+        "limit": 50,
+        "offset": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"within_hours": -1}, "within_hours"),
+        ({"within_hours": 169}, "within_hours"),
+        ({"within_hours": "soon"}, "within_hours"),
+        ({"mine": "perhaps"}, "mine"),
+        ({"limit": 0}, "limit"),
+        ({"offset": -1}, "offset"),
+    ],
+)
+def test_bad_at_risk_filters_are_problems_naming_the_field(network, params, field):
+    response = ApiClient(staff=network.clerk_a).get("/requests/at-risk", params)
+    assert response.status_code == 422 and response["Content-Type"] == "application/problem+json"
+    assert fields_of(response) == {field}
+
+
+def test_at_risk_query_count_is_flat(network, customer_a, traveller):
+    open_repair(network, customer_a)
+    traveller.move_to(at("2026-03-04 10:00"))
+    clocks_sweep()
+    api = ApiClient(staff=network.clerk_a)
+    api.get("/requests/at-risk")
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get("/requests/at-risk").json()["items"]) == 1
+    traveller.move_to(at("2026-03-02 09:00"))
+    for _ in range(9):
+        open_repair(network, customer_a, address_id=customer_a.addresses.first().pk)
+    traveller.move_to(at("2026-03-04 10:00"))
+    clocks_sweep()
+    # session + user + profile, page (joined: customer, outlet, assignee, unit, address), its clocks, count
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get("/requests/at-risk").json()["items"]) == 10
+    assert len(many) == len(one) <= 6, [q["sql"][:100] for q in many]

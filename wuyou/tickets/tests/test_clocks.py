@@ -127,6 +127,21 @@ def test_a_deadline_in_2027_is_provisional_until_the_notice_is_entered_r_e4(desk
     assert not running["first_response"].provisional, "24 clock hours do not depend on the holiday table"
 
 
+def test_a_deadline_pushed_into_2027_by_a_pause_becomes_provisional_r_e4(desk):
+    desk.now("2026-12-28 10:00")
+    sr = desk.open()
+    assert shanghai(clock(sr, "resolved").due_at) == "2026-12-31 Thu 17:30"
+    assert not clock(sr, "resolved").provisional
+    desk.act(sr, "accept")
+    desk.now("2026-12-28 11:00")
+    desk.act(sr, "wait_parts")
+    desk.now("2026-12-31 11:00")  # three working days later
+    desk.act(sr, "resume")
+    resolved = clock(sr, "resolved")
+    assert shanghai(resolved.due_at) == "2027-01-05 Tue 17:30"  # Jan 1 counts: 2027 is weekends-only for now
+    assert resolved.provisional
+
+
 def test_a_call_type_without_policies_gets_no_clocks(desk):
     TimeLimitPolicy.objects.filter(call_type="consultation").delete()
     sr = desk.open("consultation")
