@@ -22,6 +22,7 @@ from wuyou.tickets.schemas import (
     AssignIn,
     AtRiskOut,
     AtRiskPage,
+    AuthorityReportIn,
     CallTypeValue,
     ClockOut,
     RequestDetailOut,
@@ -310,6 +311,24 @@ def request_verify(
             window_end=payload.window_end,
         ),
         expected_version=expected_version(payload.version, if_match),
+    )
+    _with_etag(response, sr)
+    return request_detail_out(actor, sr)
+
+
+@router.post("/{request_id}/authority-report", response=RequestDetailOut, summary="File the report to the authority")
+def request_authority_report(
+    request: HttpRequest,
+    request_id: ObjectId,
+    payload: AuthorityReportIn,
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match", max_length=40),
+) -> RequestDetailOut:
+    """A manager's written report on a complaint transferred by an authority; meets its time limit."""
+    actor = actor_of(request)
+    sr = selectors.request_get(actor=actor, request_id=request_id)
+    services.request_authority_report(
+        actor=actor, request=sr, report=payload.report, expected_version=expected_version(payload.version, if_match)
     )
     _with_etag(response, sr)
     return request_detail_out(actor, sr)

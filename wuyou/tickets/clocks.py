@@ -149,19 +149,21 @@ def time_limits_install(*, standards: Iterable[Standard] = STANDARDS) -> int:
     created = 0
     with transaction.atomic():
         for row in standards:
-            _policy, made = TimeLimitPolicy.objects.get_or_create(
+            known = TimeLimitPolicy.objects.filter(
+                call_type=row.call_type, priority=row.priority, channel=row.channel, step=row.step
+            )
+            if known.exists():  # active or switched off by an admin: his decision stands
+                continue
+            TimeLimitPolicy.objects.create(
                 call_type=row.call_type,
                 priority=row.priority,
                 channel=row.channel,
                 step=row.step,
-                is_active=True,
-                defaults={
-                    "amount": row.amount,
-                    "unit": row.unit,
-                    "warn_percent": row.warn_percent,
-                    "pauses_when_waiting": row.pauses_when_waiting,
-                    "chain": list(DEFAULT_CHAIN),
-                },
+                amount=row.amount,
+                unit=row.unit,
+                warn_percent=row.warn_percent,
+                pauses_when_waiting=row.pauses_when_waiting,
+                chain=list(DEFAULT_CHAIN),
             )
-            created += made
+            created += 1
     return created

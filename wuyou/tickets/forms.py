@@ -280,3 +280,16 @@ class VerifyForm(forms.Form):
             window_start=data["window_start"],
             window_end=data["window_end"],
         )
+
+
+class AuthorityReportForm(forms.Form):
+    """The manager's written report on a complaint an authority transferred (12315, regulator)."""
+
+    report = forms.CharField(
+        label=_("Report to the authority"),
+        min_length=20,
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What was found, what was done, and the customer's answer."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

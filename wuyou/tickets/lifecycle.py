@@ -14,6 +14,8 @@ from wuyou.tickets.models import Status
 _DESK = DESK_ROLES  # the desk roles of wuyou.accounts.actors: one definition
 _MANAGERS = frozenset({Role.SERVICE_MANAGER, Role.OUTLET_MANAGER, Role.REGIONAL_MANAGER, Role.ADMIN})
 _FIELD = _DESK | {Role.ENGINEER}
+# Complaints transferred by an authority need a manager's written report (R-E4).
+AUTHORITY_REPORTERS = frozenset({Role.OUTLET_MANAGER, Role.SERVICE_MANAGER, Role.REGIONAL_MANAGER, Role.ADMIN})
 
 
 @dataclass(frozen=True)

@@ -245,6 +245,10 @@ class TimeLimitPolicy(TimeStampedModel):
                 condition=models.Q(warn_percent__gte=1, warn_percent__lte=99), name="policy_warns_before_limit"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="policy_limit_positive"),
+            models.CheckConstraint(
+                condition=models.Q(escalate_percent__gte=1, escalate_percent__lte=1000),
+                name="policy_escalates_at_intervals",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -257,7 +261,7 @@ class TimeLimitPolicy(TimeStampedModel):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.amount is not None and self.unit and self.warn_percent is not None and self.escalate_percent:
+        if None not in (self.amount, self.warn_percent, self.escalate_percent) and self.unit:
             messages = {
                 "amount": _("The limit must be more than zero, at most 1000, and whole for working days."),
                 "warn_percent": _("The warning must come before the limit: between 1% and 99% of it."),

@@ -68,6 +68,13 @@ class AssignIn(Schema):
     version: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
+class AuthorityReportIn(Schema):
+    """The manager's written report on a complaint an authority transferred."""
+
+    report: str = Field(..., min_length=1, max_length=8000)
+    version: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
 class VerifyIn(Schema):
     """Facts that complete or correct the intake; a field left out stays as it is."""
 

@@ -12,10 +12,12 @@ from django.utils import timezone
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Role
 from wuyou.core.errors import NotFound
-from wuyou.tickets.lifecycle import Transition, allowed_actions
+from wuyou.tickets.lifecycle import AUTHORITY_REPORTERS, Transition, allowed_actions
 from wuyou.tickets.models import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
+    CallType,
+    Channel,
     ClockStage,
     ClockState,
     RequestClock,
@@ -196,4 +198,14 @@ def requests_at_risk(*, actor: Actor, filters: AtRiskFilters) -> QuerySet[Servic
             )
         )
         .order_by("risk_due_at", "pk")
+    )
+
+
+def request_needs_authority_report(*, actor: Actor, request: ServiceRequest) -> bool:
+    """Whether the actor may file, and the request still lacks, the report to the authority."""
+    return (
+        actor.role in AUTHORITY_REPORTERS
+        and request.call_type == CallType.COMPLAINT
+        and request.channel == Channel.AUTHORITY
+        and not request.events.filter(verb="authority_report").exists()
     )

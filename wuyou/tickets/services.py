@@ -23,7 +23,7 @@ from wuyou.products.models import Unit, UnitEvent
 from wuyou.products.services import normalise_serial
 from wuyou.tickets.clocks import clocks_for_opening, clocks_on_event, earliest_due
 from wuyou.tickets.intake import IntakeFacts, missing_facts
-from wuyou.tickets.lifecycle import role_may, transition_for
+from wuyou.tickets.lifecycle import AUTHORITY_REPORTERS, role_may, transition_for
 from wuyou.tickets.models import (
     OPEN_STATUSES,
     CallType,
@@ -396,9 +396,6 @@ def request_verify(
             },
         )
     return request
-
-
-AUTHORITY_REPORTERS = frozenset({Role.OUTLET_MANAGER, Role.SERVICE_MANAGER, Role.REGIONAL_MANAGER, Role.ADMIN})
 
 
 def request_authority_report(

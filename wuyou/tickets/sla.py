@@ -125,10 +125,14 @@ def sweep_step(
     unit: str,
     escalate_seconds: float,
     calendar: WorkCalendar,
+    now: dt.datetime | None = None,
 ) -> SweepStep:
-    """The next rung of the ladder for a clock whose action time `scheduled_at` has come."""
+    """The next rung of the ladder for a clock whose action time `scheduled_at` has come.
+
+    A sweep that comes only after the deadline (the sweeper was down) skips the warning: "due soon" would be false.
+    """
     top = max(chain_length - 1, 0)
-    if stage == ON_TIME and scheduled_at < due_at:
+    if stage == ON_TIME and scheduled_at < due_at and (now is None or now < due_at):
         return SweepStep("warn", WARNED, 0, (0,), due_at)
     if stage in (ON_TIME, WARNED):
         reached = min(1, top)

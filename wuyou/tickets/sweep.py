@@ -39,6 +39,7 @@ CLAIMED_FIELDS = (
     "request__number",
     "request__outlet_id",
     "request__assignee__user_id",
+    "request__assignee__user__is_active",
 )
 
 
@@ -66,7 +67,7 @@ def level_recipients(clock: RequestClock, level_index: int, contacts: Escalation
     request = clock.request
     found: list[int] = []
     if level == EscalationLevel.RESPONSIBLE:
-        if request.assignee is not None:
+        if request.assignee is not None and request.assignee.user.is_active:
             found = [request.assignee.user_id]
         else:
             found = contacts.clerks.get(request.outlet_id) or contacts.head_office_clerks
@@ -79,9 +80,9 @@ def level_recipients(clock: RequestClock, level_index: int, contacts: Escalation
     return found or contacts.service_managers or contacts.head_of_service
 
 
-def _message_text(clock: RequestClock, action: str, level_name: str) -> tuple[str, str]:
+def _message_text(clock: RequestClock, action: str, level_name: str, calendar: WorkCalendar) -> tuple[str, str]:
     request = clock.request
-    due = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
+    due = calendar.local(clock.due_at).strftime("%Y-%m-%d %H:%M")  # on the outlet's wall clock
     facts = {"number": request.number, "step": Step(clock.step).label, "due": due, "level": level_name}
     if action == "warn":
         subject = _("Due soon: %(number)s, %(step)s by %(due)s") % facts
@@ -104,7 +105,7 @@ class _Notice:
 
 
 def _act(
-    clock: RequestClock, calendar: WorkCalendar, contacts: EscalationContacts, report: SweepReport
+    clock: RequestClock, calendar: WorkCalendar, contacts: EscalationContacts, report: SweepReport, now: dt.datetime
 ) -> tuple[RequestEvent, _Notice]:
     """Move one claimed clock one rung; return its event and notice (not yet written)."""
     scheduled_at = clock.next_action_at or clock.due_at
@@ -117,6 +118,7 @@ def _act(
         unit=clock.unit,
         escalate_seconds=clock.escalate_seconds,
         calendar=calendar,
+        now=now,
     )
     clock.stage, clock.level, clock.next_action_at = step.stage, step.level, step.next_action_at
     clock.version += 1
@@ -135,7 +137,7 @@ def _act(
             "scheduled_at": scheduled_at.isoformat(),
         },
     )
-    subject, body = _message_text(clock, step.action, level_name)
+    subject, body = _message_text(clock, step.action, level_name, calendar)
     recipients: list[int] = []
     for index in step.notify_levels:
         recipients += [u for u in level_recipients(clock, index, contacts) if u not in recipients]
@@ -161,7 +163,7 @@ def clocks_sweep(*, now: dt.datetime | None = None, batch: int = 500, max_second
             with transaction.atomic():
                 claimed = list(
                     RequestClock.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("request__assignee")
+                    .select_related("request__assignee__user")
                     .only(*CLAIMED_FIELDS)
                     .filter(state=ClockState.RUNNING, next_action_at__lte=moment)
                     .order_by("next_action_at")[:batch]
@@ -176,7 +178,7 @@ def clocks_sweep(*, now: dt.datetime | None = None, batch: int = 500, max_second
                 events: list[RequestEvent] = []
                 notices: list[_Notice] = []
                 for clock in claimed:
-                    event, notice = _act(clock, calendars[clock.request.outlet_id], contacts, report)
+                    event, notice = _act(clock, calendars[clock.request.outlet_id], contacts, report, moment)
                     events.append(event)
                     notices.append(notice)
                 users = get_user_model().objects.in_bulk({u for n in notices for u in n.recipients})

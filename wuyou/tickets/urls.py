@@ -14,4 +14,5 @@ urlpatterns = [
     path("requests/<int:request_id>/transition/", views.request_transition, name="transition"),
     path("requests/<int:request_id>/assign/", views.request_assign, name="assign"),
     path("requests/<int:request_id>/verify/", views.request_verify, name="verify"),
+    path("requests/<int:request_id>/authority-report/", views.request_authority_report, name="authority_report"),
 ]

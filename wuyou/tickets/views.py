@@ -29,6 +29,7 @@ from wuyou.tickets.forms import (
     REQUEST_FIELD_MAP,
     AssignForm,
     AtRiskFilterForm,
+    AuthorityReportForm,
     RequestFilterForm,
     RequestOpenForm,
     TransitionForm,
@@ -174,6 +175,9 @@ def _detail_context(actor: Actor, sr: ServiceRequest, **forms: Any) -> dict[str,
         )
         if may_dispatch
         else None,
+        "report_form": (forms.get("report_form") or AuthorityReportForm(initial={"version": sr.version}))
+        if selectors.request_needs_authority_report(actor=actor, request=sr)
+        else None,
         "verify_form": verify_form if actor.can_run_desk and sr.to_verify and sr.status in OPEN_STATUSES else None,
         "verify_inputs": verify_form.missing_inputs(sr.missing_fields),
         "history": [_history_line(event) for event in selectors.request_history(request=sr)[:200]],
@@ -187,6 +191,7 @@ _VERBS = {
     "assigned": _lazy("Dispatched"),
     "verified": _lazy("Verified"),
     "details_updated": _lazy("Details updated"),
+    "authority_report": _lazy("Report to the authority filed"),
     **{action: t.label for action, t in TRANSITIONS.items()},
 }
 
@@ -389,4 +394,24 @@ def request_verify(request: HttpRequest, request_id: int) -> HttpResponse:
         )
     else:
         messages.success(request, _("%(number)s verified.") % {"number": sr.number})
+    return redirect("tickets:detail", request_id=sr.pk)
+
+
+@require_POST
+@staff_view
+def request_authority_report(request: HttpRequest, request_id: int) -> HttpResponse:
+    """File the manager's report on a complaint transferred by an authority."""
+    actor = actor_of(request)
+    sr = _request(request, actor, request_id)
+    form = AuthorityReportForm(request.POST)
+    if not form.is_valid():
+        return _redisplay(request, actor, sr, "report_form", form, None, None)
+    try:
+        services.request_authority_report(
+            actor=actor, request=sr, report=form.cleaned_data["report"], expected_version=form.cleaned_data["version"]
+        )
+    except DomainError as exc:
+        apply_domain_error(form, exc, {"version": "__all__"})
+        return _redisplay(request, actor, sr, "report_form", form, exc, _posted_version(form))
+    messages.success(request, _("%(number)s: the report to the authority is filed.") % {"number": sr.number})
     return redirect("tickets:detail", request_id=sr.pk)

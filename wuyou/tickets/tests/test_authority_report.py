@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api_client import ApiClient, fields_of
 from tests.factories import CustomerFactory
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.tickets.models import ClockOutcome, ClockState, RequestEvent
@@ -52,3 +53,26 @@ def test_a_short_report_or_an_ordinary_complaint_is_refused(network, transferred
     assert not ordinary.clocks.filter(step="authority_report").exists()
     with pytest.raises(TransitionNotAllowed):
         request_authority_report(actor=network.actor(network.manager), request=ordinary, report=REPORT)
+
+
+def test_the_manager_files_it_from_the_request_page_and_the_api(network, transferred, client):
+    page = f"/requests/{transferred.pk}/"
+    client.force_login(network.clerk_a.user)
+    assert "authority-report" not in client.get(page).content.decode()  # a clerk does not file it
+    client.force_login(network.outlet_manager_a.user)
+    assert f"/requests/{transferred.pk}/authority-report/" in client.get(page).content.decode()
+    short = client.post(f"{page}authority-report/", {"report": "已处理", "version": transferred.version})
+    assert short.status_code == 422
+    done = client.post(f"{page}authority-report/", {"report": REPORT, "version": transferred.version})
+    assert done.status_code == 302
+    assert RequestEvent.objects.filter(request=transferred, verb="authority_report").count() == 1
+    again = ApiClient(staff=network.manager).post(f"/requests/{transferred.pk}/authority-report", {"report": REPORT})
+    assert again.status_code == 409 and fields_of(again) == {"report"}
+
+
+def test_another_outlet_gets_404_for_the_report(network, transferred, client):
+    other = ApiClient(staff=network.clerk_b)
+    assert other.post(f"/requests/{transferred.pk}/authority-report", {"report": REPORT}).status_code == 404
+    client.force_login(network.clerk_b.user)
+    response = client.post(f"/requests/{transferred.pk}/authority-report/", {"report": REPORT, "version": 1})
+    assert response.status_code == 404

@@ -284,10 +284,6 @@ def test_an_unsound_policy_is_refused_naming_the_field_r_e4(changes, field):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="models.py bug: TimeLimitPolicy.clean() skips every limit check when escalate_percent is 0 (falsy)",
-)
 def test_an_escalation_interval_of_zero_is_refused():
     with pytest.raises(ValidationError) as refused:
         policy(escalate_percent=0).full_clean()
