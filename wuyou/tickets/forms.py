@@ -206,7 +206,7 @@ class AtRiskFilterForm(forms.Form):
     show = forms.ChoiceField(
         label=_("Show"),
         required=False,
-        choices=[("", _("All I can see")), ("mine", _("Mine: assigned to me, or my outlet for managers"))],
+        choices=[("", _("All I can see")), ("mine", _("Mine: assigned to me, or its warnings reach me"))],
     )
 
     def __init__(self, *args: object, actor: Actor, **kwargs: object) -> None:

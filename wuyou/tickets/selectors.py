@@ -6,12 +6,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Role
 from wuyou.core.errors import NotFound
+from wuyou.notifications.models import Message
 from wuyou.tickets.lifecycle import AUTHORITY_REPORTERS, Transition, allowed_actions
 from wuyou.tickets.models import (
     ACTIVE_STATUSES,
@@ -168,12 +170,24 @@ def _at_risk(now: dt.datetime, within_hours: int) -> Q:
 
 
 def requests_mine(*, actor: Actor, requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
-    """Narrow to the actor's own: assigned to him, or for a manager his outlet (a manager above outlets: all)."""
+    """Narrow to what is the actor's to act on: assigned to him, or a warning or escalation reached him.
+
+    A clerk also owns his outlet's unassigned requests (their warnings go to him); a manager above outlets
+    keeps everything he sees.
+    """
     if actor.user_id is None:
         return requests.none()
-    if actor.role in MANAGER_ROLES:
-        return requests.filter(outlet_id=actor.outlet_id) if actor.outlet_id is not None else requests
-    return requests.filter(assignee__user_id=actor.user_id)
+    if actor.role in MANAGER_ROLES and actor.outlet_id is None:
+        return requests
+    reached = Message.objects.filter(
+        recipient_id=actor.user_id, ref=Concat(Value("request:"), Cast(OuterRef("pk"), CharField()))
+    )
+    mine = Q(assignee__user_id=actor.user_id) | Exists(reached)
+    if actor.role == Role.CLERK:
+        mine |= Q(assignee__isnull=True, outlet_id=actor.outlet_id) if actor.outlet_id else Q(assignee__isnull=True)
+    elif actor.role in MANAGER_ROLES:
+        mine |= Q(outlet_id=actor.outlet_id)
+    return requests.filter(mine)
 
 
 def requests_at_risk(*, actor: Actor, filters: AtRiskFilters) -> QuerySet[ServiceRequest]:

@@ -279,6 +279,9 @@ def request_transition(
         raise ValidationFailed(_("Unknown action %(action)s.") % {"action": action[:30]}, field="action")
     if actor.role is None or not role_may(transition, role=actor.role, call_type=request.call_type):
         raise PermissionDenied(_("Your role may not %(action)s this request.") % {"action": transition.label})
+    if expected_version is not None and expected_version != request.version:
+        # The page was stale: say so, rather than "cannot move from <the state someone else moved it to>".
+        raise Conflict(_("The request was changed by someone else; reload it and try again."), field="version")
     if request.status not in transition.sources:
         raise TransitionNotAllowed(
             _("A request that is %(status)s cannot be moved by “%(action)s”.")
