@@ -93,7 +93,8 @@ def describe_day(calendar: WorkCalendar, day: dt.date) -> str:
         text = _("rest day")
     else:
         text = _("working day for %(festival)s") if festival else _("working day")
-    return f"{weekday}, {text % {'festival': festival}}" if festival else f"{weekday}, {text}"
+    what = text % {"festival": festival} if festival else text
+    return _("%(weekday)s, %(what)s") % {"weekday": weekday, "what": what}
 
 
 def _provisional_note(calendar: WorkCalendar, *days: dt.date) -> str:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wuyou.accounts.models import Outlet, StaffProfile
 from wuyou.core.models import TimeStampedModel
@@ -176,7 +177,7 @@ class Step(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
     APPOINTMENT_CONFIRMED = "appointment_confirmed", _("Appointment confirmed")
     ON_SITE = "on_site", _("Engineer on site")
-    RESOLVED = "resolved", _("Resolved")
+    RESOLVED = "resolved", pgettext_lazy("time-limit step", "Resolved")
     COMPLAINT_DISPOSITION = "complaint_disposition", _("Complaint disposition")
     AUTHORITY_REPORT = "authority_report", _("Report to the authority")
     CALLBACK_DUE = "callback_due", _("Callback")
@@ -212,11 +213,15 @@ class TimeLimitPolicy(TimeStampedModel):
     )
     step = models.CharField(_("step"), max_length=30, choices=Step.choices)
     amount = models.DecimalField(_("limit"), max_digits=7, decimal_places=2)
-    unit = models.CharField(_("unit"), max_length=20, choices=LimitUnit.choices)
+    unit = models.CharField(pgettext_lazy("time limit", "unit"), max_length=20, choices=LimitUnit.choices)
     warn_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of the limit)"), default=80, help_text=_("The responsible person is warned at this point.")
+        # xgettext:no-python-format
+        _("warn at (% of the limit)"),
+        default=80,
+        help_text=_("The responsible person is warned at this point."),
     )
     escalate_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
         _("escalate again every (% of the limit)"),
         default=50,
         help_text=_("After the limit, the request climbs one level of the chain each time this share passes."),
@@ -317,7 +322,7 @@ class RequestClock(models.Model):
     policy = models.ForeignKey(
         TimeLimitPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("policy")
     )
-    unit = models.CharField(_("unit"), max_length=20, choices=LimitUnit.choices)
+    unit = models.CharField(pgettext_lazy("time limit", "unit"), max_length=20, choices=LimitUnit.choices)
     chain = models.JSONField(_("escalation chain"), default=list)
     pauses_when_waiting = models.BooleanField(_("pauses while waiting"), default=True)
     state = models.CharField(_("state"), max_length=10, choices=ClockState.choices, default=ClockState.RUNNING)

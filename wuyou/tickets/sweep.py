@@ -181,7 +181,7 @@ def clocks_sweep(*, now: dt.datetime | None = None, batch: int = 500, max_second
                     event, notice = _act(clock, calendars[clock.request.outlet_id], contacts, report, moment)
                     events.append(event)
                     notices.append(notice)
-                users = get_user_model().objects.in_bulk({u for n in notices for u in n.recipients})
+                users = get_user_model().objects.only("pk", "email").in_bulk({u for n in notices for u in n.recipients})
                 messages: list[OutgoingMessage] = []
                 for n in notices:
                     messages += message_fan_out(

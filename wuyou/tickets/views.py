@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -187,20 +187,20 @@ def _detail_context(actor: Actor, sr: ServiceRequest, **forms: Any) -> dict[str,
 
 
 _VERBS = {
-    "opened": _lazy("Opened"),
-    "assigned": _lazy("Dispatched"),
-    "verified": _lazy("Verified"),
-    "details_updated": _lazy("Details updated"),
-    "authority_report": _lazy("Report to the authority filed"),
+    "opened": gettext_lazy("Opened"),
+    "assigned": gettext_lazy("Dispatched"),
+    "verified": gettext_lazy("Verified"),
+    "details_updated": gettext_lazy("Details updated"),
+    "authority_report": gettext_lazy("Report to the authority filed"),
     **{action: t.label for action, t in TRANSITIONS.items()},
 }
 
 
 # The deadline sweeper's events (wuyou.tickets.sweep): who was reached, for which step and due time.
 _CLOCK_VERBS = {
-    "warned": _lazy("Warning sent to %(level)s"),
-    "breached": _lazy("Overdue: escalated to %(level)s"),
-    "escalated": _lazy("Escalated to %(level)s"),
+    "warned": gettext_lazy("Warning sent to %(level)s"),
+    "breached": gettext_lazy("Overdue: escalated to %(level)s"),
+    "escalated": gettext_lazy("Escalated to %(level)s"),
 }
 
 

@@ -106,7 +106,7 @@ def test_bad_input_is_a_clear_error_naming_the_field(db, no_migrate, capsys, arg
 
 def test_the_api_answers_the_same(network):
     clerk = ApiClient(staff=network.clerk_a)
-    answer = clerk.get("/calendar/add-workdays", {"date": "2026-09-30", "n": 3}, HTTP_ACCEPT_LANGUAGE="en")
+    answer = clerk.get("/calendar/add-workdays", {"date": "2026-09-30", "n": 3}, **{"Accept-Language": "en"})
     assert answer.status_code == 200
     assert answer.json()["facts"]["result"] == "2026-10-10"
     assert answer.json()["line"].startswith("2026-09-30 + 3 working days = 2026-10-10")
