@@ -182,7 +182,7 @@ def requests_mine(*, actor: Actor, requests: QuerySet[ServiceRequest]) -> QueryS
     reached = Message.objects.filter(
         recipient_id=actor.user_id, ref=Concat(Value("request:"), Cast(OuterRef("pk"), CharField()))
     )
-    mine = Q(assignee__user_id=actor.user_id) | Exists(reached)
+    mine = Q(assignee__user_id=actor.user_id) | Q(Exists(reached))
     if actor.role == Role.CLERK:
         mine |= Q(assignee__isnull=True, outlet_id=actor.outlet_id) if actor.outlet_id else Q(assignee__isnull=True)
     elif actor.role in MANAGER_ROLES:
