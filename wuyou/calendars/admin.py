@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from wuyou.calendars.models import BusinessCalendar, CalendarException, HolidayNotice, WorkingPeriod
+from wuyou.calendars.models import BusinessCalendar, CalendarException, HolidayNotice, Weekday, WorkingPeriod
+from wuyou.calendars.workdays import CalendarError, Shift, day_shifts
 
 
 class WorkingPeriodFormSet(forms.BaseInlineFormSet):
@@ -17,20 +16,18 @@ class WorkingPeriodFormSet(forms.BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        by_day: dict[int, list[tuple[Any, Any]]] = {}
+        by_day: dict[int, list[Shift]] = {}
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or data.get("start") is None or data.get("end") is None:
                 continue
-            by_day.setdefault(data["weekday"], []).append((data["start"], data["end"]))
+            if data["end"] > data["start"]:  # a reversed shift is the form's own error
+                by_day.setdefault(data["weekday"], []).append(Shift(data["start"], data["end"]))
         for weekday, shifts in by_day.items():
-            shifts.sort()
-            for (_s1, end), (start, _e2) in zip(shifts, shifts[1:], strict=False):
-                if start < end:
-                    raise ValidationError(
-                        _("Two shifts overlap on %(day)s.")
-                        % {"day": dict(WorkingPeriod._meta.get_field("weekday").choices)[weekday]}
-                    )
+            try:
+                day_shifts(shifts)  # the calendar's own rule
+            except CalendarError:
+                raise ValidationError(_("Two shifts overlap on %(day)s.") % {"day": Weekday(weekday).label}) from None
 
 
 class WorkingPeriodInline(admin.TabularInline):

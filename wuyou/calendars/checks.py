@@ -79,6 +79,12 @@ def _count(value: str | int, *, field: str, most: int, whole: bool) -> float:
     return number
 
 
+def _past_last_year(field: str) -> ValidationFailed:
+    return ValidationFailed(
+        _("The answer would fall after %(last)s, the last year the calendar covers.") % {"last": LAST_YEAR}, field=field
+    )
+
+
 def describe_day(calendar: WorkCalendar, day: dt.date) -> str:
     """e.g. "Saturday, make-up working day (National Day)"."""
     kind = calendar.day_kind(day)
@@ -112,8 +118,8 @@ def answer_add_workdays(calendar: WorkCalendar, date: str, count: str | int) -> 
     n = int(_count(count, field="n", most=MAX_WORKDAYS, whole=True))
     try:
         result = calendar.add_workdays(start, n)
-    except CalendarError as error:
-        raise ValidationFailed(str(error), field="n") from None
+    except CalendarError:  # negative counts are refused above: only the calendar's last year is left
+        raise _past_last_year("n") from None
     line = _("%(start)s + %(n)s working days = %(result)s (%(day)s)") % {
         "start": start.isoformat(),
         "n": n,
@@ -133,8 +139,8 @@ def answer_add_hours(calendar: WorkCalendar, start: str, hours: str | float) -> 
     amount = _count(hours, field="hours", most=MAX_HOURS, whole=False)
     try:
         result = calendar.local(calendar.add_business_hours(moment, amount))
-    except CalendarError as error:
-        raise ValidationFailed(str(error), field="hours") from None
+    except CalendarError:
+        raise _past_last_year("hours") from None
     line = _("%(start)s + %(hours)s business hours = %(result)s (%(zone)s)") % {
         "start": moment.strftime("%Y-%m-%d %H:%M"),
         "hours": f"{amount:g}",

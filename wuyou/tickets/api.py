@@ -34,7 +34,7 @@ from wuyou.tickets.schemas import (
     TransitionIn,
     VerifyIn,
 )
-from wuyou.tickets.templatetags.clocks import level_value
+from wuyou.tickets.sla import chain_rung
 
 router = Router(tags=["requests"])
 
@@ -106,7 +106,7 @@ def clock_out(clock: RequestClock) -> ClockOut:
         "state": clock.state,
         "stage": clock.stage,
         "level": clock.level,
-        "level_name": level_value(clock.chain, clock.level),
+        "level_name": chain_rung(clock.chain, clock.level),
         "outcome": clock.outcome,
         "started_at": clock.started_at,
         "warn_at": clock.warn_at,

@@ -201,6 +201,11 @@ class EscalationLevel(models.TextChoices):
 DEFAULT_CHAIN = [level.value for level in EscalationLevel]
 
 
+def level_label(value: str) -> str:
+    """An escalation level in words ("Outlet manager"); an unknown value as it is."""
+    return str(EscalationLevel(value).label) if value in EscalationLevel.values else value
+
+
 class TimeLimitPolicy(TimeStampedModel):
     """A step's time limit for a call type (and optionally a priority), its warning point and escalation chain."""
 

@@ -8,6 +8,7 @@ of the chain each further `escalate_percent` of the limit until the chain ends.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -102,6 +103,15 @@ def deadlines(limit: Limit, *, start: dt.datetime, calendar: WorkCalendar) -> De
         escalate_seconds=span * limit.escalate_percent / 100,
         provisional=provisional,
     )
+
+
+RESPONSIBLE = "responsible"
+
+
+def chain_rung(chain: Sequence[str] | None, level: int) -> str:
+    """The rung of an escalation chain a level stands for; past the chain's end, its last rung."""
+    rungs = list(chain or []) or [RESPONSIBLE]
+    return str(rungs[min(max(level, 0), len(rungs) - 1)])
 
 
 @dataclass(frozen=True)

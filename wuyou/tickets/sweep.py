@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,7 +22,7 @@ from wuyou.calendars.workdays import WorkCalendar
 from wuyou.core.bulk import rows_update
 from wuyou.notifications.services import OutgoingMessage, message_fan_out, message_queue
 from wuyou.tickets import sla
-from wuyou.tickets.models import ClockState, EscalationLevel, RequestClock, RequestEvent, Step
+from wuyou.tickets.models import ClockState, EscalationLevel, RequestClock, RequestEvent, Step, level_label
 
 VERBS = {"warn": "warned", "breach": "breached", "escalate": "escalated"}
 # What a sweep reads of a claimed clock and its request: loading whole requests costs more than the sweep itself.
@@ -53,7 +53,6 @@ class SweepReport:
     messages: int = 0
     batches: int = 0
     seconds: float = 0.0
-    by_action: dict[str, int] = field(default_factory=dict)
 
     @property
     def acted(self) -> int:
@@ -62,8 +61,7 @@ class SweepReport:
 
 def level_recipients(clock: RequestClock, level_index: int, contacts: EscalationContacts) -> list[int]:
     """The users reached at a rung of the clock's chain; an empty rung falls through to the service managers."""
-    chain = clock.chain or [EscalationLevel.RESPONSIBLE]
-    level = chain[min(level_index, len(chain) - 1)]
+    level = sla.chain_rung(clock.chain, level_index)
     request = clock.request
     found: list[int] = []
     if level == EscalationLevel.RESPONSIBLE:
@@ -123,8 +121,7 @@ def _act(
     clock.stage, clock.level, clock.next_action_at = step.stage, step.level, step.next_action_at
     clock.version += 1
     setattr(report, VERBS[step.action], getattr(report, VERBS[step.action]) + 1)
-    chain = clock.chain or [EscalationLevel.RESPONSIBLE]
-    level_name = str(EscalationLevel(chain[min(step.level, len(chain) - 1)]).label)
+    rung = sla.chain_rung(clock.chain, step.level)
     event = RequestEvent(
         request_id=clock.request_id,
         actor=None,
@@ -132,12 +129,12 @@ def _act(
         data={
             "step": clock.step,
             "level": step.level,
-            "level_name": chain[min(step.level, len(chain) - 1)],
+            "level_name": rung,
             "due_at": clock.due_at.isoformat(),
             "scheduled_at": scheduled_at.isoformat(),
         },
     )
-    subject, body = _message_text(clock, step.action, level_name, calendar)
+    subject, body = _message_text(clock, step.action, level_label(rung), calendar)
     recipients: list[int] = []
     for index in step.notify_levels:
         recipients += [u for u in level_recipients(clock, index, contacts) if u not in recipients]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,8 @@ from wuyou.tickets.forms import (
     VerifyForm,
 )
 from wuyou.tickets.lifecycle import TRANSITIONS
-from wuyou.tickets.models import OPEN_STATUSES, RequestEvent, ServiceRequest, Status, Step
+from wuyou.tickets.models import OPEN_STATUSES, RequestEvent, ServiceRequest, Status, Step, level_label
 from wuyou.tickets.selectors import RequestFilters
-from wuyou.tickets.templatetags.clocks import level_label
 
 PAGE_SIZE = 25
 CUSTOMER_PANEL_LIMIT = 10
@@ -320,6 +320,26 @@ def _posted_version(form: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _submit(
+    request: HttpRequest,
+    actor: Actor,
+    sr: ServiceRequest,
+    form_name: str,
+    form: Any,
+    act: Callable[[], object],
+    field_map: dict[str, str],
+) -> HttpResponse | None:
+    """Run a request-page form through its service; on bad input or a refusal, the page again with the errors."""
+    if not form.is_valid():
+        return _redisplay(request, actor, sr, form_name, form, None, None)
+    try:
+        act()
+    except DomainError as exc:
+        apply_domain_error(form, exc, field_map)
+        return _redisplay(request, actor, sr, form_name, form, exc, _posted_version(form))
+    return None
+
+
 @require_POST
 @staff_view
 def request_transition(request: HttpRequest, request_id: int) -> HttpResponse:
@@ -327,19 +347,23 @@ def request_transition(request: HttpRequest, request_id: int) -> HttpResponse:
     actor = actor_of(request)
     sr = _request(request, actor, request_id)
     form = TransitionForm(request.POST)
-    if not form.is_valid():
-        return _redisplay(request, actor, sr, "transition_form", form, None, None)
-    try:
-        services.request_transition(
+    failed = _submit(
+        request,
+        actor,
+        sr,
+        "transition_form",
+        form,
+        lambda: services.request_transition(
             actor=actor,
             request=sr,
             action=form.cleaned_data["action"],
             note=form.cleaned_data["note"],
             expected_version=form.cleaned_data["version"],
-        )
-    except DomainError as exc:
-        apply_domain_error(form, exc, {"version": "__all__", "action": "__all__"})
-        return _redisplay(request, actor, sr, "transition_form", form, exc, _posted_version(form))
+        ),
+        {"version": "__all__", "action": "__all__"},
+    )
+    if failed:
+        return failed
     messages.success(
         request, _("%(number)s is now %(status)s.") % {"number": sr.number, "status": Status(sr.status).label}
     )
@@ -353,18 +377,22 @@ def request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
     actor = actor_of(request)
     sr = _request(request, actor, request_id)
     form = AssignForm(request.POST, actor=actor, request_obj=sr)
-    if not form.is_valid():
-        return _redisplay(request, actor, sr, "assign_form", form, None, None)
-    try:
-        services.request_assign(
+    failed = _submit(
+        request,
+        actor,
+        sr,
+        "assign_form",
+        form,
+        lambda: services.request_assign(
             actor=actor,
             request=sr,
             engineer_id=form.cleaned_data["engineer"],
             expected_version=form.cleaned_data["version"],
-        )
-    except DomainError as exc:
-        apply_domain_error(form, exc, {**REQUEST_FIELD_MAP, "version": "__all__"})
-        return _redisplay(request, actor, sr, "assign_form", form, exc, _posted_version(form))
+        ),
+        {**REQUEST_FIELD_MAP, "version": "__all__"},
+    )
+    if failed:
+        return failed
     name = sr.assignee.display_name if sr.assignee else ""
     messages.success(request, _("%(number)s dispatched to %(engineer)s.") % {"number": sr.number, "engineer": name})
     return redirect("tickets:detail", request_id=sr.pk)
@@ -377,15 +405,19 @@ def request_verify(request: HttpRequest, request_id: int) -> HttpResponse:
     actor = actor_of(request)
     sr = _request(request, actor, request_id)
     form = VerifyForm(request.POST, request_obj=sr)
-    if not form.is_valid():
-        return _redisplay(request, actor, sr, "verify_form", form, None, None)
-    try:
-        services.request_verify(
+    failed = _submit(
+        request,
+        actor,
+        sr,
+        "verify_form",
+        form,
+        lambda: services.request_verify(
             actor=actor, request=sr, details=form.to_details(), expected_version=form.cleaned_data["version"]
-        )
-    except DomainError as exc:
-        apply_domain_error(form, exc, {**REQUEST_FIELD_MAP, "version": "__all__", "status": "__all__"})
-        return _redisplay(request, actor, sr, "verify_form", form, exc, _posted_version(form))
+        ),
+        {**REQUEST_FIELD_MAP, "version": "__all__", "status": "__all__"},
+    )
+    if failed:
+        return failed
     if sr.to_verify:
         messages.warning(
             request,
@@ -404,14 +436,18 @@ def request_authority_report(request: HttpRequest, request_id: int) -> HttpRespo
     actor = actor_of(request)
     sr = _request(request, actor, request_id)
     form = AuthorityReportForm(request.POST)
-    if not form.is_valid():
-        return _redisplay(request, actor, sr, "report_form", form, None, None)
-    try:
-        services.request_authority_report(
+    failed = _submit(
+        request,
+        actor,
+        sr,
+        "report_form",
+        form,
+        lambda: services.request_authority_report(
             actor=actor, request=sr, report=form.cleaned_data["report"], expected_version=form.cleaned_data["version"]
-        )
-    except DomainError as exc:
-        apply_domain_error(form, exc, {"version": "__all__"})
-        return _redisplay(request, actor, sr, "report_form", form, exc, _posted_version(form))
+        ),
+        {"version": "__all__"},
+    )
+    if failed:
+        return failed
     messages.success(request, _("%(number)s: the report to the authority is filed.") % {"number": sr.number})
     return redirect("tickets:detail", request_id=sr.pk)

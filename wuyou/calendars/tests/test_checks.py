@@ -54,12 +54,12 @@ def test_json_output_carries_the_facts(db, no_migrate, capsys):
 
 def test_is_workday_explains_a_make_up_day(db, no_migrate, capsys):
     code, out, _err = run(capsys, "is-workday", "2026-02-14", "--json")
-    assert json.loads(out) | {"shifts": []} == {
+    assert json.loads(out) == {
         "date": "2026-02-14",
         "workday": True,
         "kind": "makeup_workday",
         "name": "Spring Festival",
-        "shifts": [],
+        "shifts": ["08:30–12:00", "13:30–17:30"],  # a make-up Saturday is worked with Monday's hours
         "provisional": False,
     }
 
@@ -95,6 +95,8 @@ def test_an_outlet_calendar_keeps_its_saturday_hours_and_inherits_the_day_off(db
         (["add-hours", "2026-02-03 09:00", "-2"], "hours"),
         (["add-hours", "2026-02-03 09:00", "nan"], "hours"),
         (["is-workday", "2026-02-03", "--outlet", "nowhere"], "outlet"),
+        (["add-workdays", "2100-12-01", "3000"], "n"),
+        (["add-hours", "2100-12-30 09:00", "9000"], "hours"),
     ],
 )
 def test_bad_input_is_a_clear_error_naming_the_field(db, no_migrate, capsys, argv, field, settings):

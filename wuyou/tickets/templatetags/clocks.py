@@ -7,13 +7,13 @@ and a page shows every clock against the same moment. The template filters are t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from wuyou.tickets.models import ClockOutcome, ClockStage, ClockState, EscalationLevel, RequestClock
+from wuyou.tickets.models import ClockOutcome, ClockStage, ClockState, RequestClock, level_label
+from wuyou.tickets.sla import chain_rung
 
 register = template.Library()
 
@@ -54,17 +54,6 @@ def clock_phrase(*, state: str, outcome: str, due_at: dt.datetime, now: dt.datet
     return _("overdue by %(duration)s") % {"duration": duration_phrase(left)}
 
 
-def level_value(chain: Sequence[str] | None, level: int) -> str:
-    """The escalation level a clock has reached (a value of EscalationLevel); past the chain's end, its last rung."""
-    rungs = list(chain or []) or [EscalationLevel.RESPONSIBLE.value]
-    return str(rungs[min(max(level, 0), len(rungs) - 1)])
-
-
-def level_label(value: str) -> str:
-    """An escalation level in words ("Outlet manager"); an unknown value as it is."""
-    return str(EscalationLevel(value).label) if value in EscalationLevel.values else value
-
-
 def clock_tone(*, state: str, stage: str, due_at: dt.datetime, now: dt.datetime) -> str:
     """ "breached" (red) or "warned" (amber) for a live clock, "" otherwise; a passed due time reads as breached."""
     if state == ClockState.STOPPED:
@@ -85,7 +74,7 @@ def clock_relative(clock: RequestClock, now: dt.datetime) -> str:
 @register.filter
 def clock_level(clock: RequestClock) -> str:
     """`{{ clock|clock_level }}` → the label of the escalation level the clock has reached."""
-    return level_label(level_value(clock.chain, clock.level))
+    return level_label(chain_rung(clock.chain, clock.level))
 
 
 @register.filter

@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import CustomerFactory, UnitFactory
-from wuyou.tickets.models import ServiceRequest
+from wuyou.tickets.models import ServiceRequest, level_label
 from wuyou.tickets.services import RequestInput, request_assign, request_open, request_transition
+from wuyou.tickets.sla import chain_rung
 from wuyou.tickets.sweep import clocks_sweep
-from wuyou.tickets.templatetags.clocks import clock_phrase, clock_tone, duration_phrase, level_label, level_value
+from wuyou.tickets.templatetags.clocks import clock_phrase, clock_tone, duration_phrase
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -95,7 +96,7 @@ def test_durations_name_their_two_largest_units():
     ],
 )
 def test_the_level_reached_is_a_rung_of_the_chain(chain, level, expected):
-    assert level_value(chain, level) == expected
+    assert chain_rung(chain, level) == expected
 
 
 def test_level_labels():
