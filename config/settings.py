@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "wuyou.customers",
     "wuyou.products",
     "wuyou.tickets",
+    "wuyou.dispatch",
     "wuyou.notifications",
     "wuyou.demo",  # last: it depends on every other app
 ]

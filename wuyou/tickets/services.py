@@ -427,3 +427,22 @@ def request_authority_report(
             note=report,
         )
     return request
+
+
+def request_record(
+    *,
+    actor: Actor,
+    request: ServiceRequest,
+    verb: str,
+    summary: str,
+    data: dict[str, Any] | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> RequestEvent:
+    """Record a step taken on the request elsewhere (a visit's progress, a plan): event, timeline, clocks.
+
+    The verb moves the request's clocks as sla.STEP_RULES says (e.g. `appointment_booked`, `job_arrived`).
+    """
+    with transaction.atomic():
+        clocks_on_event(request=request, verb=verb, at=at or timezone.now())
+        return _record(request, actor, verb, summary, data=data, note=note)

@@ -194,13 +194,17 @@ class StepRule:
     moot_on: frozenset[str]
 
 
-# Events are the request's event verbs (lifecycle actions plus "opened", "assigned", "authority_report").
+# Events are the request's event verbs (lifecycle actions plus "opened", "assigned", "authority_report", and the
+# visit's steps from dispatch: "appointment_booked", "job_arrived", "job_rebook").
 # A request resolved over the phone never needs a visit: the on-site and appointment clocks become moot, not met.
 _FINISHED = frozenset({"cancel"})
 STEP_RULES: dict[str, StepRule] = {
     "first_response": StepRule(frozenset({"opened"}), frozenset({"accept", "resolve", "assigned"}), _FINISHED),
-    "appointment_confirmed": StepRule(frozenset({"opened"}), frozenset({"assigned"}), _FINISHED | {"resolve"}),
-    "on_site": StepRule(frozenset({"opened"}), frozenset({"start"}), _FINISHED | {"resolve"}),
+    # The customer agreeing a visit window confirms the appointment; a visit handed back or failed needs a new one.
+    "appointment_confirmed": StepRule(
+        frozenset({"opened", "job_rebook"}), frozenset({"appointment_booked"}), _FINISHED | {"resolve"}
+    ),
+    "on_site": StepRule(frozenset({"opened"}), frozenset({"start", "job_arrived"}), _FINISHED | {"resolve"}),
     "resolved": StepRule(frozenset({"opened", "reopen"}), frozenset({"resolve"}), _FINISHED),
     "complaint_disposition": StepRule(frozenset({"opened", "reopen"}), frozenset({"resolve"}), _FINISHED),
     "authority_report": StepRule(frozenset({"opened"}), frozenset({"authority_report"}), _FINISHED),

@@ -38,7 +38,7 @@ from wuyou.tickets.schemas import (
     StatusValue,
     StepValue,
 )
-from wuyou.tickets.services import RequestInput, request_assign, request_open, request_transition
+from wuyou.tickets.services import RequestInput, request_assign, request_open, request_record, request_transition
 from wuyou.tickets.sweep import clocks_sweep
 
 
@@ -381,6 +381,9 @@ def risky(network, customer_a, traveller):
     traveller.move_to(at("2026-03-02 10:00"))
     dispatched = open_repair(network, customer_a)  # the visit is due Wed 17:30 and warns at 11:48
     request_assign(actor=network.actor(network.clerk_a), request=dispatched, engineer_id=network.engineer_a.pk)
+    request_record(
+        actor=network.actor(network.clerk_a), request=dispatched, verb="appointment_booked", summary="visit booked"
+    )
     traveller.move_to(at("2026-03-04 09:00"))
     soon = open_repair(network, customer_a, priority="urgent")  # answer due 13:00, warns at 12:12
     fresh = open_repair(network, customer_a)  # answer due Thu 09:00

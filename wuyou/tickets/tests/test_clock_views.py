@@ -21,7 +21,7 @@ from django.utils import translation
 
 from tests.factories import CustomerFactory, UnitFactory
 from wuyou.tickets.models import ServiceRequest, level_label
-from wuyou.tickets.services import RequestInput, request_assign, request_open, request_transition
+from wuyou.tickets.services import RequestInput, request_assign, request_open, request_record, request_transition
 from wuyou.tickets.sla import chain_rung
 from wuyou.tickets.sweep import clocks_sweep
 from wuyou.tickets.templatetags.clocks import clock_phrase, clock_tone, duration_phrase
@@ -152,6 +152,9 @@ class Desk:
         engineer = engineer or self.network.engineer_a
         return request_assign(actor=self.network.actor(self.network.manager), request=sr, engineer_id=engineer.pk)
 
+    def book(self, sr: ServiceRequest) -> None:
+        request_record(actor=self.network.actor(self.network.manager), request=sr, verb="appointment_booked", summary="")
+
 
 @pytest.fixture
 def desk(network):
@@ -240,7 +243,8 @@ def test_stopped_clocks_say_met_met_late_or_not_needed_and_stay_as_history(clien
     desk.now("2026-03-03 10:00")
     clocks_sweep()
     desk.act(sr, "accept")  # first response: an hour late
-    desk.assign(sr)  # appointment: late as well
+    desk.assign(sr)
+    desk.book(sr)  # appointment: late as well
     desk.now("2026-03-03 11:00")
     desk.act(sr, "resolve")  # on-site visit no longer needed; the callback starts
     rows = clock_rows(page_of(client, network.clerk_a, sr))
@@ -345,8 +349,10 @@ def risky(network, desk):
     desk.now("2026-03-02 10:00")
     on_site = desk.open()  # dispatched at once: the visit is due Wed 17:30 and warns at 11:48
     desk.assign(on_site)
+    desk.book(on_site)
     colleagues = desk.open()
     desk.assign(colleagues, network.engineer_a2)
+    desk.book(colleagues)
     desk.now("2026-03-04 09:00")
     soon = desk.open(priority="urgent")  # answer due 13:00, warns only at 12:12: due soon
     fresh = desk.open()  # answer due Thu 09:00: not at risk within 4 hours

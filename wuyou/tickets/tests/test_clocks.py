@@ -18,7 +18,13 @@ from tests.factories import CustomerFactory, UnitFactory
 from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.tickets.clocks import policies_for, time_limits_install
 from wuyou.tickets.models import ClockOutcome, ClockState, RequestClock, ServiceRequest, TimeLimitPolicy
-from wuyou.tickets.services import RequestInput, request_assign, request_open, request_transition
+from wuyou.tickets.services import (
+    RequestInput,
+    request_assign,
+    request_open,
+    request_record,
+    request_transition,
+)
 from wuyou.tickets.sla import BUSINESS_HOURS, CLOCK_HOURS, WORKING_DAYS
 from wuyou.tickets.standards import STANDARDS
 
@@ -68,6 +74,9 @@ class Desk:
 
     def assign(self, sr: ServiceRequest) -> ServiceRequest:
         return request_assign(actor=self.actor, request=sr, engineer_id=self.network.engineer_a.pk)
+
+    def book(self, sr: ServiceRequest) -> None:
+        request_record(actor=self.actor, request=sr, verb="appointment_booked", summary="visit booked")
 
 
 @pytest.fixture
@@ -162,6 +171,8 @@ def test_accepting_meets_the_first_response_and_the_next_deadline_becomes_the_re
     assert shanghai(sr.due_at) == "2026-03-03 Tue 09:30"
     desk.now("2026-03-02 11:00")
     desk.assign(sr)
+    assert clock(sr, "appointment_confirmed").state == ClockState.RUNNING  # an engineer is not an appointment
+    desk.book(sr)
     assert clock(sr, "appointment_confirmed").outcome == ClockOutcome.MET
     sr.refresh_from_db()
     assert shanghai(sr.due_at) == "2026-03-04 Wed 17:30"
@@ -178,6 +189,7 @@ def test_waiting_for_parts_pauses_and_resuming_shifts_the_deadline_by_the_busine
     sr = desk.open()
     desk.act(sr, "accept")
     desk.assign(sr)
+    desk.book(sr)
     desk.now("2026-03-03 10:00")  # Tuesday
     desk.act(sr, "wait_parts")
     resolved = clock(sr, "resolved")
@@ -227,6 +239,7 @@ def test_resolving_stops_the_clocks_and_starts_the_callback_r_e4(desk):
     sr = desk.open()
     desk.act(sr, "accept")
     desk.assign(sr)
+    desk.book(sr)
     desk.now("2026-03-04 15:00")
     desk.act(sr, "start")
     desk.act(sr, "resolve")

@@ -1,0 +1,524 @@
+"""Reads for field service: work orders in scope, engineers' shifts and skills, and a day's planning problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.models import Certificate, Outlet, Role, StaffProfile
+from wuyou.accounts.selectors import calendar_for_outlet
+from wuyou.calendars.selectors import work_calendar_of
+from wuyou.calendars.workdays import WorkCalendar
+from wuyou.core.errors import NotFound
+from wuyou.dispatch.models import (
+    PLANNABLE,
+    STARTED,
+    AppointmentWindow,
+    DispatchPlan,
+    EngineerDay,
+    FieldEngineer,
+    StartPlace,
+    WorkOrder,
+    WorkOrderStatus,
+)
+from wuyou.dispatch.optimizer import Engineer, Job, Point, Problem, Window
+from wuyou.tickets.models import Priority
+
+PRIORITY_WEIGHT = {Priority.LOW: 1, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 4}
+# How early the engineer should be at the door (R-F2: 5–10 minutes).
+ARRIVE_EARLY = dt.timedelta(minutes=7)
+
+
+def work_orders_visible(*, actor: Actor) -> QuerySet[WorkOrder]:
+    """Work orders the actor may see: all, a region's, an outlet's, or an engineer's own."""
+    qs = WorkOrder.objects.all()
+    scope = actor.scope
+    if scope is Scope.ALL:
+        return qs
+    if scope is Scope.REGION and actor.region_id is not None:
+        return qs.filter(outlet__region_id=actor.region_id)
+    if scope is Scope.OUTLET and actor.outlet_id is not None:
+        return qs.filter(outlet_id=actor.outlet_id)
+    if scope is Scope.OWN_JOBS and actor.user_id is not None:
+        return qs.filter(engineer__user_id=actor.user_id)
+    return qs.none()
+
+
+def work_order_get(*, actor: Actor, work_order_id: int) -> WorkOrder:
+    """One visible work order with its request, customer and engineer; NotFound otherwise."""
+    found = (
+        work_orders_visible(actor=actor)
+        .select_related("request", "request__customer", "request__unit__product_model", "engineer", "outlet")
+        .prefetch_related("skills", "windows")
+        .filter(pk=work_order_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_not_found())
+    return found
+
+
+def _not_found() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("No such work order.")
+
+
+def plans_visible(*, actor: Actor) -> QuerySet[DispatchPlan]:
+    """Dispatch plans of the outlets the actor sees; engineers see none."""
+    qs = DispatchPlan.objects.select_related("outlet")
+    scope = actor.scope
+    if scope is Scope.ALL:
+        return qs
+    if scope is Scope.REGION and actor.region_id is not None:
+        return qs.filter(outlet__region_id=actor.region_id)
+    if scope is Scope.OUTLET and actor.outlet_id is not None:
+        return qs.filter(outlet_id=actor.outlet_id)
+    return qs.none()
+
+
+def plan_get(*, actor: Actor, plan_id: int) -> DispatchPlan:
+    """One visible plan; NotFound otherwise."""
+    plan = plans_visible(actor=actor).filter(pk=plan_id).first()
+    if plan is None:
+        from django.utils.translation import gettext as _
+
+        raise NotFound(_("No such plan."))
+    return plan
+
+
+def day_origin(zone: dt.tzinfo, day: dt.date) -> dt.datetime:
+    """Local midnight of the day: time zero of that day's planning problem."""
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
+
+
+def engineer_calendar(field_engineer: FieldEngineer | None, outlet_id: int | None) -> WorkCalendar:
+    """The hours an engineer works in the field: his field calendar, else his outlet's."""
+    if field_engineer is not None and field_engineer.calendar_id is not None:
+        return work_calendar_of(field_engineer.calendar)
+    return calendar_for_outlet(outlet_id)
+
+
+def shift_of(
+    calendar: WorkCalendar, day: dt.date, override: EngineerDay | None
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The engineer's working span on a day (first start to last end; lunch is taken in the field), or None off duty."""
+    if override is not None:
+        if override.is_off:
+            return None
+        if override.starts_at and override.ends_at:
+            return override.starts_at, override.ends_at
+    shifts = calendar.shifts_on(day)
+    if not shifts:
+        return None
+    zone = calendar.zone
+    return dt.datetime.combine(day, shifts[0].start, tzinfo=zone), dt.datetime.combine(day, shifts[-1].end, tzinfo=zone)
+
+
+def skills_on(day: dt.date, engineer_ids: list[int]) -> dict[int, frozenset[str]]:
+    """Each engineer's skills on a day: only certificates valid that day count (R-F7)."""
+    found: dict[int, set[str]] = defaultdict(set)
+    rows = Certificate.objects.filter(engineer_id__in=engineer_ids, issued_on__lte=day, expires_on__gte=day)
+    for engineer_id, code in rows.values_list("engineer_id", "skill__code"):
+        found[engineer_id].add(code)
+    return {e: frozenset(found.get(e, ())) for e in engineer_ids}
+
+
+def outlet_engineers(outlet_id: int) -> list[StaffProfile]:
+    """The outlet's active engineers with their field settings."""
+    return list(
+        StaffProfile.objects.filter(outlet_id=outlet_id, role=Role.ENGINEER, user__is_active=True)
+        .select_related("field", "field__calendar", "user")
+        .order_by("display_name", "pk")
+    )
+
+
+def _point(lat: object, lon: object) -> Point:
+    return Point(float(lat), float(lon))  # type: ignore[arg-type]
+
+
+def _seconds(at: dt.datetime, origin: dt.datetime) -> int:
+    return int((at - origin).total_seconds())
+
+
+@dataclass
+class EngineerShift:
+    """An engineer's day as the planner sees it."""
+
+    profile: StaffProfile
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    start: Point
+    skills: frozenset[str]
+    capacity: int
+    route_version: int
+
+
+@dataclass
+class DayProblem:
+    """A day's planning problem built from the database, and the keys to map the answer back."""
+
+    outlet_id: int
+    day: dt.date
+    origin: dt.datetime
+    problem: Problem
+    work_orders: dict[str, WorkOrder] = field(default_factory=dict)  # job key -> work order
+    engineers: dict[str, StaffProfile] = field(default_factory=dict)  # engineer key -> profile
+    base_versions: dict[str, int] = field(default_factory=dict)  # str(staff id) -> route version seen
+    fixed: dict[str, list[int]] = field(default_factory=dict)  # engineer key -> started work orders kept as they are
+
+
+def engineer_shifts(outlet: Outlet, day: dt.date, *, now: dt.datetime | None = None) -> list[EngineerShift]:
+    """The outlet's engineers on duty that day, each with hours, start point, valid skills and van."""
+    engineers = outlet_engineers(outlet.pk)
+    overrides = {d.engineer_id: d for d in EngineerDay.objects.filter(engineer__in=engineers, day=day)}
+    skills = skills_on(day, [e.pk for e in engineers])
+    shifts: list[EngineerShift] = []
+    for profile in engineers:
+        field_engineer: FieldEngineer | None = getattr(profile, "field", None)
+        span = shift_of(engineer_calendar(field_engineer, outlet.pk), day, overrides.get(profile.pk))
+        if span is None:
+            continue
+        starts_at, ends_at = span
+        if now is not None:
+            starts_at = max(starts_at, now)
+        if starts_at >= ends_at:
+            continue
+        if (
+            field_engineer is not None
+            and field_engineer.starts_from == StartPlace.HOME
+            and field_engineer.home_latitude is not None
+        ):
+            start = _point(field_engineer.home_latitude, field_engineer.home_longitude)
+        elif outlet.latitude is not None and outlet.longitude is not None:
+            start = _point(outlet.latitude, outlet.longitude)
+        else:
+            continue  # nowhere to start from: the outlet has no coordinates
+        override = overrides.get(profile.pk)
+        shifts.append(
+            EngineerShift(
+                profile=profile,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                start=start,
+                skills=skills[profile.pk],
+                capacity=field_engineer.van_capacity if field_engineer is not None else 0,
+                route_version=override.route_version if override is not None else 0,
+            )
+        )
+    return shifts
+
+
+def _day_work_orders(outlet_id: int, day_start: dt.datetime, day_end: dt.datetime) -> list[WorkOrder]:
+    on_day = Q(window_start__lt=day_end, window_end__gt=day_start) | Q(
+        window_start__isnull=True, windows__starts_at__lt=day_end, windows__ends_at__gt=day_start
+    )
+    return list(
+        WorkOrder.objects.filter(on_day, outlet_id=outlet_id, status__in=[*PLANNABLE, *STARTED])
+        .distinct()
+        .select_related("request")
+        .prefetch_related(
+            "skills",
+            Prefetch(
+                "windows", queryset=AppointmentWindow.objects.filter(starts_at__lt=day_end, ends_at__gt=day_start)
+            ),
+        )
+        .order_by("window_start", "pk")
+    )
+
+
+def job_windows(work_order: WorkOrder, origin: dt.datetime, earliest: dt.datetime) -> tuple[Window, ...]:
+    """The windows the visit may start in, as seconds of the day; a missed window means "as soon as possible"."""
+    spans = (
+        [(work_order.window_start, work_order.window_end)]
+        if work_order.window_start and work_order.window_end
+        else [(w.starts_at, w.ends_at) for w in work_order.windows.all()]
+    )
+    windows = []
+    for start, end in spans:
+        start = max(start, earliest)
+        end = max(end, start)  # missed: start at once
+        windows.append(Window(_seconds(start, origin), _seconds(end, origin)))
+    return tuple(windows)
+
+
+def day_problem(*, outlet: Outlet, day: dt.date, now: dt.datetime | None = None) -> DayProblem:
+    """The outlet's day as a planning problem: booked and planned jobs, engineers on duty; started jobs stay put."""
+    now = now or timezone.now()
+    zone = calendar_for_outlet(outlet.pk).zone
+    origin = day_origin(zone, day)
+    day_end = origin + dt.timedelta(days=1)
+    replanning = origin <= now < day_end
+    shifts = engineer_shifts(outlet, day, now=now if replanning else None)
+    orders = _day_work_orders(outlet.pk, origin, day_end)
+    result = DayProblem(outlet_id=outlet.pk, day=day, origin=origin, problem=Problem((), ()))
+    by_engineer = {s.profile.pk: s for s in shifts}
+    # A started job is kept as it is: the engineer's day resumes from it, where and when it ends.
+    for wo in orders:
+        if wo.status in STARTED and wo.engineer_id in by_engineer:
+            shift = by_engineer[wo.engineer_id]
+            begun = wo.arrived_at or wo.planned_start or now
+            free_at = max(begun + dt.timedelta(minutes=wo.duration_minutes), now)
+            shift.starts_at = max(shift.starts_at, free_at)
+            shift.start = _point(wo.latitude, wo.longitude)
+            result.fixed.setdefault(f"e{wo.engineer_id}", []).append(wo.pk)
+    engineers = []
+    for s in shifts:
+        key = f"e{s.profile.pk}"
+        result.engineers[key] = s.profile
+        result.base_versions[str(s.profile.pk)] = s.route_version
+        if s.starts_at >= s.ends_at:
+            continue
+        engineers.append(
+            Engineer(
+                key=key,
+                start=s.start,
+                end=s.start if not result.fixed.get(key) else _home_point(s, outlet),
+                shift_start=_seconds(s.starts_at, origin),
+                shift_end=_seconds(s.ends_at, origin),
+                skills=s.skills,
+                capacity=s.capacity,
+            )
+        )
+    earliest = max(now, origin) if replanning else origin
+    jobs = []
+    for wo in orders:
+        if wo.status in STARTED:
+            continue
+        key = f"wo{wo.pk}"
+        result.work_orders[key] = wo
+        due = wo.request.due_at
+        pinned = wo.pinned and wo.engineer_id is not None
+        jobs.append(
+            Job(
+                key=key,
+                location=_point(wo.latitude, wo.longitude),
+                duration=wo.duration_minutes * 60,
+                windows=job_windows(wo, origin, earliest),
+                skills=frozenset(s.code for s in wo.skills.all()),
+                load=wo.load,
+                required=wo.request.priority == Priority.URGENT or (due is not None and due < day_end),
+                priority=PRIORITY_WEIGHT.get(wo.request.priority, 1),  # type: ignore[call-overload]
+                pinned_to=f"e{wo.engineer_id}" if pinned else None,
+                pinned_start=_seconds(wo.planned_start, origin) if pinned and wo.planned_start else None,
+            )
+        )
+    result.problem = Problem(engineers=tuple(engineers), jobs=tuple(jobs))
+    return result
+
+
+def _home_point(shift: EngineerShift, outlet: Outlet) -> Point:
+    """Where the engineer ends the day: home or the outlet (not the job he is on)."""
+    field_engineer: FieldEngineer | None = getattr(shift.profile, "field", None)
+    if field_engineer is not None and field_engineer.starts_from == StartPlace.HOME and field_engineer.home_latitude:
+        return _point(field_engineer.home_latitude, field_engineer.home_longitude)
+    if outlet.latitude is not None:
+        return _point(outlet.latitude, outlet.longitude)
+    return shift.start
+
+
+@dataclass(frozen=True)
+class RouteStop:
+    """One job in an engineer's day, with when to leave for it."""
+
+    work_order: WorkOrder
+    leave_at: dt.datetime | None
+    phone_visible: bool
+
+
+def engineer_day_route(*, actor: Actor, day: dt.date) -> list[RouteStop]:
+    """The acting engineer's jobs for the day in route order, each with the departure time worked back (R-F2)."""
+    if actor.role != Role.ENGINEER or actor.user_id is None:
+        return []
+    zone = calendar_for_outlet(actor.outlet_id).zone
+    origin = day_origin(zone, day)
+    orders = list(
+        work_orders_visible(actor=actor)
+        .filter(planned_start__gte=origin, planned_start__lt=origin + dt.timedelta(days=1))
+        .exclude(status=WorkOrderStatus.CANCELLED)
+        .select_related("request", "request__customer", "request__unit__product_model")
+        .order_by("planned_start", "route_position", "pk")
+    )
+    stops = []
+    today = timezone.localtime(timezone.now(), zone).date()
+    for wo in orders:
+        leave_at = None
+        if wo.planned_start is not None and wo.travel_minutes is not None:
+            # Leave so as to be at the door 5–10 minutes before the planned start.
+            leave_at = wo.planned_start - dt.timedelta(minutes=wo.travel_minutes) - ARRIVE_EARLY
+        stops.append(
+            RouteStop(work_order=wo, leave_at=leave_at, phone_visible=phone_visible_to_engineer(wo, today=today))
+        )
+    return stops
+
+
+def unplanned_work_orders(*, actor: Actor, outlet_id: int, day: dt.date) -> list[WorkOrder]:
+    """The day's booked jobs no engineer has yet, for the board."""
+    zone = calendar_for_outlet(outlet_id).zone
+    origin = day_origin(zone, day)
+    end = origin + dt.timedelta(days=1)
+    return list(
+        work_orders_visible(actor=actor)
+        .filter(outlet_id=outlet_id, status=WorkOrderStatus.BOOKED, engineer__isnull=True)
+        .filter(
+            Q(window_start__lt=end, window_end__gt=origin) | Q(window_start__isnull=True, windows__starts_at__lt=end)
+        )
+        .distinct()
+        .select_related("request", "request__customer")
+        .prefetch_related("skills", "windows")
+        .order_by("window_start", "pk")
+    )
+
+
+def unbooked_work_orders(*, actor: Actor, outlet_id: int | None = None) -> QuerySet[WorkOrder]:
+    """Work orders still waiting for the customer to choose a time."""
+    qs = work_orders_visible(actor=actor).filter(status=WorkOrderStatus.UNBOOKED)
+    if outlet_id is not None:
+        qs = qs.filter(outlet_id=outlet_id)
+    return qs.select_related("request", "request__customer").order_by("created_at")
+
+
+def planned_routes(*, outlet_id: int, day: dt.date) -> dict[int, list[WorkOrder]]:
+    """Committed routes of the day per engineer id, in order (started and done jobs included)."""
+    zone = calendar_for_outlet(outlet_id).zone
+    origin = day_origin(zone, day)
+    rows = (
+        WorkOrder.objects.filter(
+            outlet_id=outlet_id,
+            engineer__isnull=False,
+            planned_start__gte=origin,
+            planned_start__lt=origin + dt.timedelta(days=1),
+        )
+        .exclude(status=WorkOrderStatus.CANCELLED)
+        .select_related("request", "request__customer")
+        .order_by("engineer_id", "planned_start", "pk")
+    )
+    routes: dict[int, list[WorkOrder]] = defaultdict(list)
+    for wo in rows:
+        assert wo.engineer_id is not None
+        routes[wo.engineer_id].append(wo)
+    return dict(routes)
+
+
+def latest_plan(*, actor: Actor, outlet_id: int, day: dt.date) -> DispatchPlan | None:
+    """The newest plan of the outlet's day, if any."""
+    return plans_visible(actor=actor).filter(outlet_id=outlet_id, day=day).order_by("-created_at", "-pk").first()
+
+
+# The slots the desk offers a customer, local time; evenings are an ordinary choice (R-D3).
+BOOKING_SLOTS = (
+    (dt.time(8, 30), dt.time(10, 30)),
+    (dt.time(10, 30), dt.time(12, 30)),
+    (dt.time(13, 30), dt.time(15, 30)),
+    (dt.time(15, 30), dt.time(17, 30)),
+    (dt.time(18, 0), dt.time(20, 0)),
+    (dt.time(19, 30), dt.time(21, 30)),
+)
+BOOKING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class BookingOption:
+    """A window the desk may offer: feasible when an engineer with the skills has room nearby."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    feasible: bool
+    engineer: str  # display name of the engineer who would fit it in
+    extra_travel_minutes: int | None
+
+
+def _job_of(wo: WorkOrder, key: str, origin: dt.datetime, windows: tuple[Window, ...]) -> Job:
+    return Job(
+        key=key,
+        location=_point(wo.latitude, wo.longitude),
+        duration=wo.duration_minutes * 60,
+        windows=windows,
+        skills=frozenset(s.code for s in wo.skills.all()),
+        load=wo.load,
+    )
+
+
+def booking_options(
+    *, actor: Actor, work_order: WorkOrder, days: int = BOOKING_DAYS, now: dt.datetime | None = None
+) -> list[BookingOption]:
+    """The next days' slots for a visit, each marked feasible or not from the engineers' booked days (R-D3)."""
+    from wuyou.dispatch.optimizer import window_options
+    from wuyou.dispatch.services import travel_model
+
+    now = now or timezone.now()
+    outlet = Outlet.objects.get(pk=work_order.outlet_id)
+    zone = calendar_for_outlet(outlet.pk).zone
+    today = timezone.localtime(now, zone).date()
+    travel = travel_model()
+    options: list[BookingOption] = []
+    for offset in range(max(1, min(days, 14))):
+        day = today + dt.timedelta(days=offset)
+        origin = day_origin(zone, day)
+        shifts = engineer_shifts(outlet, day)
+        if not shifts:
+            continue
+        engineers = [
+            Engineer(
+                key=f"e{s.profile.pk}",
+                start=s.start,
+                end=s.start,
+                shift_start=_seconds(s.starts_at, origin),
+                shift_end=_seconds(s.ends_at, origin),
+                skills=s.skills,
+                capacity=s.capacity,
+            )
+            for s in shifts
+        ]
+        names = {f"e{s.profile.pk}": s.profile.display_name for s in shifts}
+        routes: dict[str, list[Job]] = defaultdict(list)
+        waiting: list[Job] = []
+        for wo in _day_work_orders(outlet.pk, origin, origin + dt.timedelta(days=1)):
+            if wo.pk == work_order.pk:
+                continue
+            windows = job_windows(wo, origin, origin)
+            if wo.engineer_id is not None and wo.planned_start is not None:
+                start = _seconds(wo.planned_start, origin)
+                routes[f"e{wo.engineer_id}"].append(_job_of(wo, f"wo{wo.pk}", origin, (Window(start, start),)))
+            else:
+                waiting.append(_job_of(wo, f"wo{wo.pk}", origin, windows))
+        # Booked jobs nobody has yet take their room first, so a slot is not offered twice.
+        for job in waiting:
+            taken = window_options(engineers, routes, job, job.windows[:1], travel=travel)
+            if taken and taken[0].engineer is not None:
+                routes[taken[0].engineer].append(job)
+                routes[taken[0].engineer].sort(key=lambda j: j.windows[0].start)
+        candidates = []
+        for start_t, end_t in BOOKING_SLOTS:
+            start = dt.datetime.combine(day, start_t, tzinfo=zone)
+            end = dt.datetime.combine(day, end_t, tzinfo=zone)
+            if end <= now + dt.timedelta(minutes=30):
+                continue
+            candidates.append(Window(_seconds(max(start, now), origin), _seconds(end, origin)))
+        if not candidates:
+            continue
+        job = _job_of(work_order, "new", origin, ())
+        for option in window_options(engineers, routes, job, candidates, travel=travel):
+            options.append(
+                BookingOption(
+                    starts_at=origin + dt.timedelta(seconds=option.window.start),
+                    ends_at=origin + dt.timedelta(seconds=option.window.end),
+                    feasible=option.feasible,
+                    engineer=names.get(option.engineer or "", ""),
+                    extra_travel_minutes=round(option.extra_travel / 60) if option.extra_travel is not None else None,
+                )
+            )
+    return options
+
+
+def phone_visible_to_engineer(work_order: WorkOrder, *, today: dt.date) -> bool:
+    """The engineer sees the customer's phone only while the visit is active: planned for today and not finished."""
+    if work_order.status not in (*PLANNABLE, *STARTED) or work_order.planned_start is None:
+        return False
+    zone = calendar_for_outlet(work_order.outlet_id).zone
+    return work_order.planned_start.astimezone(zone).date() == today
