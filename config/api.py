@@ -79,6 +79,7 @@ class WuyouAPI(NinjaAPI):
         self._routers_mounted = True
         from wuyou.accounts.api import router as calendar_router
         from wuyou.customers.api import router as customers_router
+        from wuyou.dispatch.api import router as dispatch_router
         from wuyou.products.api import lookup_router
         from wuyou.products.api import router as units_router
         from wuyou.tickets.api import router as requests_router
@@ -88,6 +89,7 @@ class WuyouAPI(NinjaAPI):
         self.add_router("/requests", requests_router)
         self.add_router("/lookup", lookup_router)
         self.add_router("/calendar", calendar_router)
+        self.add_router("/dispatch", dispatch_router)
 
     @property
     def urls(self) -> tuple[list[Any], str, str]:

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("wuyou.customers.urls")),
     path("", include("wuyou.products.urls")),
     path("", include("wuyou.tickets.urls")),
+    path("", include("wuyou.dispatch.urls")),
 ]

@@ -42,6 +42,7 @@ from wuyou.customers.services import (
     customer_note_add,
 )
 from wuyou.demo import catalogue, people, qingdao
+from wuyou.demo.field import field_day_load, field_engineers_set_up
 from wuyou.products.models import JobSpec, JobType, ProductCategory, ProductModel, Unit, UnitEvent
 from wuyou.products.services import UnitInput, normalise_serial
 from wuyou.tickets.clocks import time_limits_install
@@ -548,6 +549,7 @@ class _DemoBuilder:
             self.requests()
             self.clock.now = self.real_now
             self.time_limit_drill()
+            self.field_service()
             report = clocks_sweep()
         self.progress(
             f"deadline sweep: {report.warned} warned, {report.breached} breached, {report.escalated} escalated"
@@ -861,6 +863,27 @@ class _DemoBuilder:
                     "Drill: the customer asks when the engineer arrives. Leave it unanswered and watch it escalate."
                 ),
             ),
+        )
+
+    def field_service(self) -> None:
+        """Field hours and start places for every engineer; the first outlet's day booked, optimised, committed."""
+        engineers = [profile for team in self.engineers.values() for profile, _skills in team]
+        field_engineers_set_up(engineers=engineers, outlets={o.pk: o for o in self.outlets.values()}, rng=self.rng)
+        if not self.scale.requests:
+            return
+        code = next(iter(self.outlets))
+        holders = [
+            (owner.customer, owner.units[0])
+            for owner in self.holders
+            if owner.outlet_code == code and owner.customer is not None and owner.units
+        ]
+        field_day_load(
+            outlet=self.outlets[code],
+            clerk=self.clerks[code],
+            holders=holders,
+            rng=self.rng,
+            zone=self.tz,
+            progress=self.progress,
         )
 
     def _subject(self, plan: _RequestPlan) -> tuple[_Owner, Unit | None, dt.datetime]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -460,7 +461,13 @@ def plan_commit(*, actor: Actor, plan: DispatchPlan) -> DispatchPlan:
     stored = plan.proposal
     problem = proposal.problem_load(stored["problem"])
     answer = proposal.plan_load(stored["plan"])
-    problems = plan_check(problem, answer, travel=travel_model())
+    # A job the plan leaves out is listed with its reason on the board; the routes themselves must be sound.
+    left_out = {u.job for u in answer.unassigned}
+    routed = dataclasses.replace(
+        problem,
+        jobs=tuple(dataclasses.replace(j, required=False) if j.key in left_out else j for j in problem.jobs),
+    )
+    problems = plan_check(routed, answer, travel=travel_model())
     if problems:
         raise ValidationFailed(_("The plan is not feasible: %(why)s") % {"why": "; ".join(problems[:3])}, field="plan")
     origin = dt.datetime.fromisoformat(stored["origin"])

@@ -1,0 +1,76 @@
+"""Django admin for field service: field settings and days are edited here; visits and plans are read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from wuyou.dispatch.models import AppointmentWindow, DispatchPlan, EngineerDay, FieldEngineer, WorkOrder
+
+
+@admin.register(FieldEngineer)
+class FieldEngineerAdmin(admin.ModelAdmin):
+    """Where each engineer starts his day, his field hours and his van."""
+
+    list_display = ("engineer", "starts_from", "calendar", "van_capacity")
+    list_filter = ("starts_from", "engineer__outlet")
+    search_fields = ("engineer__display_name",)
+    autocomplete_fields = ("engineer",)
+    list_select_related = ("engineer", "calendar")
+
+
+@admin.register(EngineerDay)
+class EngineerDayAdmin(admin.ModelAdmin):
+    """A day off or different hours for one engineer; the route version is the planner's, not editable."""
+
+    list_display = ("engineer", "day", "is_off", "starts_at", "ends_at", "note")
+    list_filter = ("is_off", "engineer__outlet")
+    search_fields = ("engineer__display_name",)
+    date_hierarchy = "day"
+    autocomplete_fields = ("engineer",)
+    readonly_fields = ("route_version",)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AppointmentWindowInline(admin.TabularInline):
+    model = AppointmentWindow
+    extra = 0
+    can_delete = False
+    readonly_fields = ("starts_at", "ends_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(_ReadOnly):
+    """Visits, to look up; they change through the board, the booking page and the engineer's day."""
+
+    list_display = ("number", "status", "job_type", "outlet", "engineer", "window_start", "planned_start")
+    list_filter = ("status", "job_type", "outlet")
+    search_fields = ("=number", "request__number", "engineer__display_name")
+    list_select_related = ("outlet", "engineer")
+    date_hierarchy = "created_at"
+    inlines = [AppointmentWindowInline]
+
+
+@admin.register(DispatchPlan)
+class DispatchPlanAdmin(_ReadOnly):
+    """Optimisations run, to look up."""
+
+    list_display = ("pk", "outlet", "day", "status", "progress", "reason", "created_at", "committed_at")
+    list_filter = ("status", "outlet")
+    date_hierarchy = "day"
+    exclude = ("proposal",)
