@@ -301,6 +301,20 @@ def run_calendar(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- wuyou dispatch --------------------------------------------------------------------------------
+
+
+@subcommand(
+    "dispatch",
+    "plan a day from a JSON problem file: wuyou dispatch solve problem.json [--seconds N] [--output plan.json]",
+    passthrough=True,
+)
+def run_dispatch(args: argparse.Namespace) -> int:
+    setup_django()  # no database: the optimiser works on the file alone
+    manage("dispatch", *(args.rest or ["--help"]))
+    return 0
+
+
 # -- wuyou migrate ---------------------------------------------------------------------------------
 
 
