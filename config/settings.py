@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "wuyou.products",
     "wuyou.tickets",
     "wuyou.dispatch",
+    "wuyou.quality",
     "wuyou.notifications",
     "wuyou.demo",  # last: it depends on every other app
 ]

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("wuyou.products.urls")),
     path("", include("wuyou.tickets.urls")),
     path("", include("wuyou.dispatch.urls")),
+    path("", include("wuyou.quality.urls")),
 ]

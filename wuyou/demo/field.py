@@ -141,7 +141,13 @@ def field_day_load(
     now = timezone.now()
     local = timezone.localtime(now, zone)
     day = local.date() if local.hour < LAST_PLANNING_HOUR else local.date() + dt.timedelta(days=1)
-    pool = list(holders)
+    # Customers the hotline can book at once: a phone, an address on the map, a purchase date on the unit.
+    bookable = set(
+        Customer.objects.filter(
+            pk__in=[c.pk for c, _u in holders], phones__isnull=False, addresses__latitude__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    pool = [(c, u) for c, u in holders if c.pk in bookable and u.purchase_date is not None]
     rng.shuffle(pool)
     booked = 0
     for i, (customer, unit) in enumerate(pool[:TODAY_VISITS]):

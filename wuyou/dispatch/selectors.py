@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from wuyou.accounts.actors import Actor, Scope
@@ -97,11 +97,19 @@ def day_origin(zone: dt.tzinfo, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
 
 
-def engineer_calendar(field_engineer: FieldEngineer | None, outlet_id: int | None) -> WorkCalendar:
-    """The hours an engineer works in the field: his field calendar, else his outlet's."""
-    if field_engineer is not None and field_engineer.calendar_id is not None:
-        return work_calendar_of(field_engineer.calendar)
-    return calendar_for_outlet(outlet_id)
+def engineer_calendar(
+    field_engineer: FieldEngineer | None, outlet_id: int | None, built: dict[int | None, WorkCalendar] | None = None
+) -> WorkCalendar:
+    """The hours an engineer works in the field: his field calendar, else his outlet's (`built` caches by calendar)."""
+    built = {} if built is None else built
+    key = field_engineer.calendar_id if field_engineer is not None else None
+    if key not in built:
+        built[key] = (
+            work_calendar_of(field_engineer.calendar)
+            if field_engineer is not None and field_engineer.calendar_id is not None
+            else calendar_for_outlet(outlet_id)
+        )
+    return built[key]
 
 
 def shift_of(
@@ -179,9 +187,10 @@ def engineer_shifts(outlet: Outlet, day: dt.date, *, now: dt.datetime | None = N
     overrides = {d.engineer_id: d for d in EngineerDay.objects.filter(engineer__in=engineers, day=day)}
     skills = skills_on(day, [e.pk for e in engineers])
     shifts: list[EngineerShift] = []
+    calendars: dict[int | None, WorkCalendar] = {}  # engineers share a few calendars: build each once
     for profile in engineers:
         field_engineer: FieldEngineer | None = getattr(profile, "field", None)
-        span = shift_of(engineer_calendar(field_engineer, outlet.pk), day, overrides.get(profile.pk))
+        span = shift_of(engineer_calendar(field_engineer, outlet.pk, calendars), day, overrides.get(profile.pk))
         if span is None:
             continue
         starts_at, ends_at = span
@@ -366,7 +375,8 @@ def unplanned_work_orders(*, actor: Actor, outlet_id: int, day: dt.date) -> list
         work_orders_visible(actor=actor)
         .filter(outlet_id=outlet_id, status=WorkOrderStatus.BOOKED, engineer__isnull=True)
         .filter(
-            Q(window_start__lt=end, window_end__gt=origin) | Q(window_start__isnull=True, windows__starts_at__lt=end)
+            Q(window_start__lt=end, window_end__gt=origin)
+            | Q(window_start__isnull=True, windows__starts_at__lt=end, windows__ends_at__gt=origin)
         )
         .distinct()
         .select_related("request", "request__customer")
@@ -487,6 +497,9 @@ def booking_options(
                 routes[f"e{wo.engineer_id}"].append(_job_of(wo, f"wo{wo.pk}", origin, (Window(start, start),)))
             else:
                 waiting.append(_job_of(wo, f"wo{wo.pk}", origin, windows))
+        for route in routes.values():
+            # Visiting order is planned time, not the order of the windows (a long window may be visited late).
+            route.sort(key=lambda j: j.windows[0].start)
         # Booked jobs nobody has yet take their room first, so a slot is not offered twice.
         for job in waiting:
             taken = window_options(engineers, routes, job, job.windows[:1], travel=travel)
@@ -495,11 +508,11 @@ def booking_options(
                 routes[taken[0].engineer].sort(key=lambda j: j.windows[0].start)
         candidates = []
         for start_t, end_t in BOOKING_SLOTS:
-            start = dt.datetime.combine(day, start_t, tzinfo=zone)
-            end = dt.datetime.combine(day, end_t, tzinfo=zone)
-            if end <= now + dt.timedelta(minutes=30):
+            slot_start = dt.datetime.combine(day, start_t, tzinfo=zone)
+            slot_end = dt.datetime.combine(day, end_t, tzinfo=zone)
+            if slot_end <= now + dt.timedelta(minutes=30):
                 continue
-            candidates.append(Window(_seconds(max(start, now), origin), _seconds(end, origin)))
+            candidates.append(Window(_seconds(max(slot_start, now), origin), _seconds(slot_end, origin)))
         if not candidates:
             continue
         job = _job_of(work_order, "new", origin, ())
@@ -522,3 +535,47 @@ def phone_visible_to_engineer(work_order: WorkOrder, *, today: dt.date) -> bool:
         return False
     zone = calendar_for_outlet(work_order.outlet_id).zone
     return work_order.planned_start.astimezone(zone).date() == today
+
+
+@dataclass(frozen=True)
+class WorkOrderFilters:
+    """What a work-order list is narrowed by; None leaves a filter out."""
+
+    status: str | None = None
+    outlet_id: int | None = None
+    engineer_id: int | None = None
+    day: dt.date | None = None
+
+
+def work_order_list(*, actor: Actor, filters: WorkOrderFilters) -> QuerySet[WorkOrder]:
+    """Visible work orders, soonest appointment first; `day` matches the planned start, else the appointment windows."""
+    qs = work_orders_visible(actor=actor)
+    if filters.status is not None:
+        qs = qs.filter(status=filters.status)
+    if filters.outlet_id is not None:
+        qs = qs.filter(outlet_id=filters.outlet_id)
+    if filters.engineer_id is not None:
+        qs = qs.filter(engineer_id=filters.engineer_id)
+    if filters.day is not None:
+        origin = day_origin(calendar_for_outlet(filters.outlet_id or actor.outlet_id).zone, filters.day)
+        end = origin + dt.timedelta(days=1)
+        offered = AppointmentWindow.objects.filter(work_order=OuterRef("pk"), starts_at__lt=end, ends_at__gt=origin)
+        # A planned visit belongs to the day it is planned for; an unplanned one to its appointment or offers.
+        qs = qs.filter(
+            Q(planned_start__gte=origin, planned_start__lt=end)
+            | Q(planned_start__isnull=True, window_start__lt=end, window_end__gt=origin)
+            | (Q(planned_start__isnull=True, window_start__isnull=True) & Exists(offered))
+        )
+    return qs.order_by(F("window_start").asc(nulls_last=True), "pk")
+
+
+def plan_labels(*, plan: DispatchPlan) -> tuple[dict[int, str], dict[int, str]]:
+    """The display names of a plan's engineers and the numbers of its work orders, by id (two queries)."""
+    stored = plan.proposal or {}
+    engineer_ids = list((stored.get("engineers") or {}).values())
+    order_ids = list((stored.get("work_orders") or {}).values())
+    names = dict(StaffProfile.objects.filter(pk__in=engineer_ids).values_list("pk", "display_name"))
+    numbers = {
+        pk: number or f"#{pk}" for pk, number in WorkOrder.objects.filter(pk__in=order_ids).values_list("pk", "number")
+    }
+    return names, numbers

@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -139,7 +140,9 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInp
             .prefetch_related("skills")
             .first()
         )
-    duration = data.duration_minutes or (spec.standard_minutes if spec else DEFAULT_MINUTES[JobType(job_type)])
+    duration = data.duration_minutes
+    if duration is None:  # 0 is bad input, not "take the default"
+        duration = spec.standard_minutes if spec else DEFAULT_MINUTES[JobType(job_type)]
     if not 5 <= duration <= 600:
         raise ValidationFailed(_("A visit lasts 5 to 600 minutes."), field="duration_minutes")
     from wuyou.accounts.models import Skill
@@ -168,21 +171,25 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInp
         longitude=address.longitude,
         created_by_id=actor.user_id,
     )
-    with transaction.atomic():
-        wo.save()
-        wo.number = f"WO{timezone.localdate():%y%m%d}{wo.pk:06d}"
-        WorkOrder.objects.filter(pk=wo.pk).update(number=wo.number)
-        wo.skills.set(skills)
-        request_record(
-            actor=actor,
-            request=request,
-            verb="work_order_opened",
-            summary=_("%(number)s: visit %(wo)s opened (%(type)s, %(minutes)d min)")
-            % {"number": request.number, "wo": wo.number, "type": wo.get_job_type_display(), "minutes": duration},
-            data={"work_order": wo.number, "job_type": job_type, "skills": sorted(s.code for s in skills)},
-        )
-        if data.windows:
-            _book(actor, wo, list(data.windows))
+    try:
+        with transaction.atomic():
+            wo.save()
+            wo.number = f"WO{timezone.localdate():%y%m%d}{wo.pk:06d}"
+            WorkOrder.objects.filter(pk=wo.pk).update(number=wo.number)
+            wo.skills.set(skills)
+            request_record(
+                actor=actor,
+                request=request,
+                verb="work_order_opened",
+                summary=_("%(number)s: visit %(wo)s opened (%(type)s, %(minutes)d min)")
+                % {"number": request.number, "wo": wo.number, "type": wo.get_job_type_display(), "minutes": duration},
+                data={"work_order": wo.number, "job_type": job_type, "skills": sorted(s.code for s in skills)},
+            )
+            if data.windows:
+                _book(actor, wo, list(data.windows))
+    except IntegrityError:
+        # Another clerk opened a visit for the request at the same moment (one open visit per request).
+        raise Conflict(_("This request already has an open visit."), field="request") from None
     return wo
 
 
@@ -340,6 +347,8 @@ def plan_run(*, plan_id: int, now: dt.datetime | None = None) -> DispatchPlan | 
             "problem": proposal.problem_dump(built.problem),
             "plan": proposal.plan_dump(answer),
             "work_orders": {key: wo.pk for key, wo in built.work_orders.items()},
+            # The work orders' versions the plan was built on: a visit rebooked or changed since is not committed.
+            "versions": {key: wo.version for key, wo in built.work_orders.items()},
             "engineers": {key: p.pk for key, p in built.engineers.items()},
             "fixed": built.fixed,
             "pinned": sorted(key for key, wo in built.work_orders.items() if wo.pinned),
@@ -401,7 +410,8 @@ def plan_adjust(
         )
     except proposal.ProposalError as exc:
         raise ValidationFailed(
-            _("This change would break the plan: %(why)s") % {"why": str(exc)},
+            _("This change would break a window, a shift, a skill or a van load (%(why)s).")
+            % {"why": _readable_keys(str(exc), stored)},
             field="engineer_id" if exc.code != "infeasible" else "position",
         ) from None
     stored["plan"] = proposal.plan_dump(moved)
@@ -412,6 +422,15 @@ def plan_adjust(
         raise Conflict(_("The plan was changed by someone else; reload it and try again."), field="plan")
     plan.refresh_from_db()
     return plan
+
+
+def _readable_keys(text: str, stored: dict[str, Any]) -> str:
+    """The checker's finding with work-order numbers and engineers' names in place of the plan's internal keys."""
+    numbers = dict(WorkOrder.objects.filter(pk__in=stored["work_orders"].values()).values_list("pk", "number"))
+    names = dict(StaffProfile.objects.filter(pk__in=stored["engineers"].values()).values_list("pk", "display_name"))
+    labels = {k: numbers.get(pk) or k for k, pk in stored["work_orders"].items()}
+    labels.update({k: names.get(pk) or k for k, pk in stored["engineers"].items()})
+    return re.sub(r"\b(?:wo|e)\d+\b", lambda m: str(labels.get(m.group(0), m.group(0))), text)
 
 
 def plan_pin(*, actor: Actor, plan: DispatchPlan, work_order_id: int, pinned: bool) -> DispatchPlan:
@@ -474,7 +493,15 @@ def plan_commit(*, actor: Actor, plan: DispatchPlan) -> DispatchPlan:
     engineers: dict[str, int] = stored["engineers"]
     orders: dict[str, int] = stored["work_orders"]
     pinned = set(stored.get("pinned", []))
+    seen_versions: dict[str, int] = stored.get("versions", {})
     now = timezone.now()
+
+    def unchanged(key: str, wo: WorkOrder) -> None:
+        if wo.status not in PLANNABLE or seen_versions.get(key, wo.version) != wo.version:
+            raise Conflict(
+                _("%(wo)s changed since this plan was made; optimise again.") % {"wo": wo.number}, field="plan"
+            )
+
     with transaction.atomic():
         for staff_id, version in sorted(plan.base_versions.items()):
             EngineerDay.objects.get_or_create(engineer_id=int(staff_id), day=plan.day)
@@ -499,11 +526,7 @@ def plan_commit(*, actor: Actor, plan: DispatchPlan) -> DispatchPlan:
             engineer_id = engineers[route.engineer]
             for position, visit in enumerate(route.visits):
                 wo = work_orders[orders[visit.job]]
-                if wo.status not in PLANNABLE:
-                    raise Conflict(
-                        _("%(wo)s changed since this plan was made; optimise again.") % {"wo": wo.number},
-                        field="plan",
-                    )
+                unchanged(visit.job, wo)
                 window = jobs[visit.job].windows[visit.window]
                 changes: dict[str, Any] = {
                     "engineer_id": engineer_id,
@@ -526,9 +549,10 @@ def plan_commit(*, actor: Actor, plan: DispatchPlan) -> DispatchPlan:
                 if reassigned:
                     _assign_request(actor, wo, engineer_id)
         for left in answer.unassigned:
-            wo = work_orders.get(orders.get(left.job, -1))
-            if wo is not None and wo.engineer_id is not None and wo.status in PLANNABLE:
-                _version_claim(wo, expected_version=None, from_status=PLANNABLE, **_unplanned())
+            dropped = work_orders.get(orders.get(left.job, -1))
+            if dropped is not None and dropped.engineer_id is not None and dropped.status in PLANNABLE:
+                unchanged(left.job, dropped)
+                _version_claim(dropped, expected_version=None, from_status=PLANNABLE, **_unplanned())
         updated = DispatchPlan.objects.filter(pk=plan.pk, status=PlanStatus.READY).update(
             status=PlanStatus.COMMITTED, committed_by_id=actor.user_id, committed_at=now, updated_at=now
         )

@@ -1,0 +1,228 @@
+"""Writes for quality: resolving a request by phone guidance (R-E3) and making the callbacks it schedules (R-G1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuyou.accounts.actors import Actor
+from wuyou.accounts.models import StaffProfile
+from wuyou.accounts.selectors import calendar_for_outlet
+from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
+from wuyou.notifications.services import message_fan_out, message_queue
+from wuyou.quality.models import Callback, CallbackOutcome, CallbackReason, CallbackStatus
+from wuyou.quality.selectors import callbacks_visible
+from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest
+from wuyou.tickets.selectors import requests_visible
+from wuyou.tickets.services import request_record, request_transition
+
+# R-E3: "solved by phone guidance, followed by an automatic callback 2 hours later" — clock hours, not business hours.
+PHONE_GUIDANCE_CALLBACK_AFTER = dt.timedelta(hours=2)
+# A visit not yet under way is called off; one the engineer has confirmed or started is his to finish or hand back.
+CANCELLABLE_VISITS = (WorkOrderStatus.UNBOOKED, WorkOrderStatus.BOOKED, WorkOrderStatus.PLANNED)
+NOTE_MAX = 4000
+
+
+def _clean_note(note: str, *, required: bool, why: str) -> str:
+    note = (note or "").strip()
+    if required and not note:
+        raise ValidationFailed(why, field="note")
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed(
+            _("The note is too long (%(max)d characters at most).") % {"max": NOTE_MAX}, field="note"
+        )
+    return note
+
+
+def _visits_to_cancel(request: ServiceRequest) -> list[WorkOrder]:
+    """The request's open visit, if any; refused when it is already under way."""
+    open_visits = list(
+        WorkOrder.objects.filter(request=request)
+        .exclude(status__in=[WorkOrderStatus.DONE, WorkOrderStatus.CANCELLED])
+        .order_by("pk")
+    )
+    under_way = [wo for wo in open_visits if wo.status not in CANCELLABLE_VISITS]
+    if under_way:
+        raise TransitionNotAllowed(
+            _("Visit %(wo)s is %(status)s: the engineer finishes it or hands it back first.")
+            % {"wo": under_way[0].number, "status": under_way[0].get_status_display()},
+            field="note",
+        )
+    return open_visits
+
+
+def _cancel_visit(actor: Actor, request: ServiceRequest, wo: WorkOrder, now: dt.datetime) -> None:
+    """Call off a visit that is not under way (conditionally: a visit that moved meanwhile is a conflict)."""
+    updated = WorkOrder.objects.filter(pk=wo.pk, version=wo.version, status__in=CANCELLABLE_VISITS).update(
+        status=WorkOrderStatus.CANCELLED, pinned=False, version=F("version") + 1, updated_at=now
+    )
+    if updated != 1:
+        raise Conflict(
+            _("Visit %(wo)s was changed by someone else; reload the request and try again.") % {"wo": wo.number},
+            field="version",
+        )
+    request_record(
+        actor=actor,
+        request=request,
+        verb="work_order_cancelled",
+        summary=_("%(number)s: visit %(wo)s called off, solved by phone guidance")
+        % {"number": request.number, "wo": wo.number},
+        data={"work_order": wo.number, "from": wo.status},
+        at=now,
+    )
+    if wo.engineer_id is not None:
+        # The engineer had it on his route: tell him so he does not drive there.
+        engineer = StaffProfile.objects.filter(pk=wo.engineer_id, user__is_active=True).values("user_id").first()
+        if engineer is not None:
+            subject = _("Visit %(wo)s called off: solved by phone") % {"wo": wo.number}
+            message_queue(
+                messages=message_fan_out(
+                    recipients=get_user_model().objects.filter(pk=engineer["user_id"]),
+                    kind="visit_cancelled",
+                    subject=subject,
+                    body=f"{subject}\n{wo.address_text}",
+                    ref=f"work_order:{wo.pk}",
+                    dedupe_key=f"wo:{wo.pk}:cancelled",
+                )
+            )
+
+
+def request_resolve_by_phone(
+    *, actor: Actor, request: ServiceRequest, note: str, expected_version: int | None = None
+) -> Callback:
+    """Resolve a misuse or false report by phone guidance (R-E3): any visit is called off, a callback is due in 2 h.
+
+    One transaction: the request resolved, the guidance recorded, open visits cancelled, the callback scheduled;
+    on any refusal nothing is written. Returns the scheduled callback.
+    """
+    if not actor.can_run_desk:
+        raise PermissionDenied(_("Your role may not resolve requests by phone guidance."))
+    if not requests_visible(actor=actor).filter(pk=request.pk).exists():
+        raise NotFound("service request not found", field="request_id")
+    note = _clean_note(note, required=True, why=_("Say what the customer was guided to do (a note is required)."))
+    if request.status not in OPEN_STATUSES:
+        raise TransitionNotAllowed(
+            _("A request that is %(status)s cannot be resolved by phone.") % {"status": request.get_status_display()},
+            field="note",
+        )
+    if expected_version is not None and expected_version != request.version:
+        raise Conflict(_("The request was changed by someone else; reload it and try again."), field="version")
+    visits = _visits_to_cancel(request)
+    now = timezone.now()
+    due_at = now + PHONE_GUIDANCE_CALLBACK_AFTER
+    try:
+        with transaction.atomic():
+            request_transition(
+                actor=actor, request=request, action="resolve", note=note, expected_version=expected_version
+            )
+            for wo in visits:
+                _cancel_visit(actor, request, wo, now)
+            # A request resolved by phone before, reopened and guided again: the earlier callback is superseded.
+            Callback.objects.filter(
+                request=request, reason=CallbackReason.PHONE_GUIDANCE, status=CallbackStatus.PENDING
+            ).update(status=CallbackStatus.CANCELLED, updated_at=now)
+            callback = Callback.objects.create(
+                request=request, reason=CallbackReason.PHONE_GUIDANCE, due_at=due_at, status=CallbackStatus.PENDING
+            )
+            request_record(
+                actor=actor,
+                request=request,
+                verb="phone_guidance",
+                summary=_("%(number)s solved by phone guidance; callback due %(due)s")
+                % {"number": request.number, "due": f"{timezone.localtime(due_at):%Y-%m-%d %H:%M}"},
+                data={
+                    "callback": callback.pk,
+                    "callback_due_at": due_at.isoformat(),
+                    "work_orders_cancelled": [wo.number for wo in visits],
+                },
+                note=note,
+                at=now,
+            )
+    except IntegrityError:
+        # Two agents guiding the same customer at once: the version claim normally stops the second first.
+        raise Conflict(
+            _("The request was changed by someone else; reload it and try again."), field="version"
+        ) from None
+    return callback
+
+
+def _next_attempt_due(request: ServiceRequest, now: dt.datetime) -> dt.datetime:
+    """The close of the next working day on the outlet's calendar (R-F3: followed up until satisfied)."""
+    return calendar_for_outlet(request.outlet_id).workdays_deadline(now, 1)
+
+
+_STATUS_FOR = {
+    CallbackOutcome.SATISFIED: CallbackStatus.DONE,
+    CallbackOutcome.UNSATISFIED: CallbackStatus.DONE,
+    CallbackOutcome.NO_ANSWER: CallbackStatus.UNREACHABLE,
+}
+
+
+def callback_record(*, actor: Actor, callback: Callback, outcome: str, note: str = "") -> Callback:
+    """Record a callback's outcome (R-G1); an unsatisfied or unreached customer gets another call the next working day.
+
+    A reached customer meets the request's callback clock (event "callback"); an unanswered call does not (event
+    "callback_no_answer"). Two clerks recording the same callback: the first wins, the second gets Conflict.
+    Returns the recorded callback; a follow-up scheduled for it is `callback.followed_by`.
+    """
+    if not actor.can_run_desk:
+        raise PermissionDenied(_("Your role may not record callbacks."))
+    if not callbacks_visible(actor=actor).filter(pk=callback.pk).exists():
+        raise NotFound("callback not found", field="callback_id")
+    if outcome not in CallbackOutcome.values:
+        raise ValidationFailed(_("Choose what the customer said."), field="outcome")
+    chosen = CallbackOutcome(outcome)
+    note = _clean_note(
+        note,
+        required=chosen == CallbackOutcome.UNSATISFIED,
+        why=_("Say why the customer is not satisfied (a note is required)."),
+    )
+    if callback.status != CallbackStatus.PENDING:
+        raise Conflict(_("This callback has been recorded already."), field="outcome")
+    now = timezone.now()
+    status = _STATUS_FOR[chosen]
+    request = ServiceRequest.objects.get(pk=callback.request_id)
+    staff_id = (
+        StaffProfile.objects.filter(user_id=actor.user_id).values_list("pk", flat=True).first()
+        if actor.user_id is not None
+        else None
+    )
+    with transaction.atomic():
+        updated = Callback.objects.filter(pk=callback.pk, status=CallbackStatus.PENDING).update(
+            status=status, outcome=chosen, note=note, done_at=now, done_by_id=actor.user_id, updated_at=now
+        )
+        if updated != 1:
+            raise Conflict(_("This callback has been recorded by someone else meanwhile."), field="outcome")
+        callback.status, callback.outcome, callback.note = status, chosen.value, note
+        callback.done_at, callback.done_by_id = now, actor.user_id
+        follow_up = None
+        if chosen != CallbackOutcome.SATISFIED:
+            follow_up = Callback.objects.create(
+                request=request,
+                reason=callback.reason,
+                due_at=_next_attempt_due(request, now),
+                assigned_to_id=callback.assigned_to_id or staff_id,
+                follows=callback,
+            )
+        reached = chosen != CallbackOutcome.NO_ANSWER
+        request_record(
+            actor=actor,
+            request=request,
+            verb="callback" if reached else "callback_no_answer",
+            summary=_("%(number)s: callback — %(outcome)s") % {"number": request.number, "outcome": chosen.label},
+            data={
+                "callback": callback.pk,
+                "reason": callback.reason,
+                "outcome": chosen.value,
+                **({"next_callback_due_at": follow_up.due_at.isoformat()} if follow_up else {}),
+            },
+            note=note,
+            at=now,
+        )
+    return callback
