@@ -318,7 +318,10 @@ def build_model(problem: Problem, travel: TravelModel, *, objective: str = "dura
     # A prize above any insertion cost (detour plus balance cost), so a job is served whenever it fits.
     prize = TRAVEL_WEIGHT * sum(longest_edge) + 1
     if problem.balance:
-        prize += BALANCE_WEIGHT * (longest_job + longest_drive)
+        # Waiting for a later window counts as route time too (an evening visit after a morning one): the
+        # balance cost of a job can reach a whole shift, and must never outweigh serving it.
+        longest_shift = max(max(0, e.shift_end - e.shift_start) for e in problem.engineers)
+        prize += BALANCE_WEIGHT * (longest_job + longest_drive + longest_shift)
     # Required jobs are modelled as prizes no set of optional jobs can outweigh rather than PyVRP's
     # required flag: a day that cannot hold them all must still give a plan (they come back unassigned).
     required_prize = prize * (4 * len(planned) + 1)

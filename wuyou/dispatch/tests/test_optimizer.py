@@ -607,3 +607,13 @@ def test_routes_are_well_formed_records():
     visit = Visit("a", 0, 9 * H, 9 * H, 10 * H, d)
     plan = Plan((Route("wang", (visit,), 9 * H - d, 10 * H + d, 2 * d, 2 * m),), (), 2 * d, 2 * m, 0.0)
     assert plan_check(problem, plan, travel=TRAVEL) == []
+
+
+def test_one_engineer_serves_a_morning_and_an_evening_visit_with_balance_on_r_d3():
+    # Waiting from the morning visit to the evening one is route time; it must not make the evening one "deferred".
+    engineer = Engineer("e1", Point(36.07, 120.38), Point(36.07, 120.38), 8 * 3600 + 1800, 21 * 3600)
+    morning = Job("a", Point(36.08, 120.39), 3600, (Window(9 * 3600, 11 * 3600),))
+    evening = Job("b", Point(36.06, 120.40), 3600, (Window(18 * 3600, 20 * 3600),))
+    plan = solve(Problem((engineer,), (morning, evening)), travel=GreatCircleTravel(), seconds=0.5)
+    assert [[v.job for v in r.visits] for r in plan.routes] == [["a", "b"]]
+    assert plan.unassigned == () and plan.feasible
