@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from config.api import api
 from tests.api_client import ApiClient
@@ -15,6 +17,7 @@ from tests.factories import CustomerFactory, RequestFactory, StaffFactory, UnitF
 from wuyou.accounts.models import Role
 from wuyou.accounts.services import api_token_issue, api_token_revoke
 from wuyou.customers.models import PersonalDataReveal, TimelineEntry
+from wuyou.dispatch.models import DispatchPlan, WorkOrder
 from wuyou.tickets.models import ServiceRequest, Status
 
 A_NAME = "欧阳娜娜"
@@ -22,7 +25,19 @@ A_PHONE = "13612349876"
 A_MASKED = "136****9876"
 A_STREET = "闽江路128号"
 # Query parameters that only narrow or page what the scope already allows.
-NEUTRAL_PARAMS = {"limit", "offset", "before_id", "call_type", "status", "overdue", "to_verify", "mine", "within_hours"}
+NEUTRAL_PARAMS = {
+    "limit",
+    "offset",
+    "before_id",
+    "call_type",
+    "status",
+    "overdue",
+    "to_verify",
+    "mine",
+    "within_hours",
+    "day",
+    "days",
+}
 # Routes that answer from the working-day calendar alone: no customer data to leak (their outlet scope is tested in
 # wuyou/calendars/tests/test_checks.py).
 CALENDAR_PREFIX = "/calendar/"
@@ -47,10 +62,29 @@ def a_world(network):
     TimelineEntry.objects.create(
         customer=customer, occurred_at=request.created_at, kind="note", summary=f"{A_NAME} 来电"
     )
+    # A visit planned for engineer A today, and a plan of A's day.
+    address = request.address
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=1)
+    work_order = WorkOrder.objects.create(
+        number="WO991231000001",
+        request=request,
+        outlet=network.outlet_a,
+        job_type="repair",
+        status="planned",
+        duration_minutes=60,
+        address_text=address.full_text,
+        latitude=address.latitude,
+        longitude=address.longitude,
+        window_start=start,
+        window_end=start + dt.timedelta(hours=2),
+        engineer=network.engineer_a,
+        planned_start=start,
+    )
+    plan = DispatchPlan.objects.create(outlet=network.outlet_a, day=timezone.localdate())
     # Outlet B has its own data, so that B's callers see non-empty lists.
     b_customer = CustomerFactory(outlet=network.outlet_b, name="马晓东")
     RequestFactory(customer=b_customer, unit=UnitFactory(owner=b_customer), assignee=network.engineer_b)
-    return {"customer": customer, "unit": unit, "request": request}
+    return {"customer": customer, "unit": unit, "request": request, "work_order": work_order, "plan": plan}
 
 
 def outlet_b_callers(network) -> dict[str, ApiClient]:
@@ -87,7 +121,13 @@ def get_routes() -> list[tuple[str, list[str]]]:
 def calls_against_a(a_world, network) -> list[tuple[str, dict[str, object]]]:
     """Each GET route aimed at A's objects: path ids of A, and each pointing parameter set to A's."""
     customer, unit, request = a_world["customer"], a_world["unit"], a_world["request"]
-    path_values = {"customer_id": customer.pk, "request_id": request.pk, "serial": unit.serial}
+    path_values = {
+        "customer_id": customer.pk,
+        "request_id": request.pk,
+        "serial": unit.serial,
+        "work_order_id": a_world["work_order"].pk,
+        "plan_id": a_world["plan"].pk,
+    }
     pointing = {
         "q": [A_NAME, A_PHONE, unit.serial, A_STREET, A_PHONE[:6]],
         "phone": [A_PHONE],
@@ -96,6 +136,7 @@ def calls_against_a(a_world, network) -> list[tuple[str, dict[str, object]]]:
         "customer_id": [customer.pk],
         "outlet_id": [network.outlet_a.pk],
         "assignee_id": [network.engineer_a.pk],
+        "engineer_id": [network.engineer_a.pk],
     }
     calls = []
     for path, params in get_routes():
@@ -124,7 +165,15 @@ def readable(response) -> str:
 
 
 def leaks(text: str, a_world) -> list[str]:
-    markers = [A_NAME, A_PHONE, A_MASKED, A_STREET, a_world["unit"].serial, a_world["request"].number]
+    markers = [
+        A_NAME,
+        A_PHONE,
+        A_MASKED,
+        A_STREET,
+        a_world["unit"].serial,
+        a_world["request"].number,
+        a_world["work_order"].number,
+    ]
     return [m for m in markers if m in text]
 
 
@@ -139,6 +188,11 @@ def test_the_walk_covers_every_get_route():
         "/requests",
         "/requests/{request_id}",
         "/lookup",
+        "/dispatch/work-orders",
+        "/dispatch/work-orders/{work_order_id}",
+        "/dispatch/work-orders/{work_order_id}/booking-options",
+        "/dispatch/plans/{plan_id}",
+        "/dispatch/my-day",
     } <= paths
 
 

@@ -318,10 +318,7 @@ def build_model(problem: Problem, travel: TravelModel, *, objective: str = "dura
     # A prize above any insertion cost (detour plus balance cost), so a job is served whenever it fits.
     prize = TRAVEL_WEIGHT * sum(longest_edge) + 1
     if problem.balance:
-        # Waiting for a later window counts as route time too (an evening visit after a morning one): the
-        # balance cost of a job can reach a whole shift, and must never outweigh serving it.
-        longest_shift = max(max(0, e.shift_end - e.shift_start) for e in problem.engineers)
-        prize += BALANCE_WEIGHT * (longest_job + longest_drive + longest_shift)
+        prize += BALANCE_WEIGHT * (longest_job + longest_drive)
     # Required jobs are modelled as prizes no set of optional jobs can outweigh rather than PyVRP's
     # required flag: a day that cannot hold them all must still give a plan (they come back unassigned).
     required_prize = prize * (4 * len(planned) + 1)
@@ -460,6 +457,41 @@ def _route(problem: Problem, places: Places, e: int, sequence: Sequence[tuple[in
     return Route(engineer.key, visits, leave_at, back_at, drive_total, distance)
 
 
+def _fill_in(problem: Problem, built: DispatchModel, routes: list[Route], jobs: list[int]) -> list[int]:
+    """Put each left-out job where it still fits at least extra driving; returns the jobs that fit nowhere.
+
+    The balance cost counts waiting as route time, so the search may leave out a job that only fits after a
+    long wait (an evening visit after a morning one). Serving a job always beats balance: insert it here.
+    """
+    by_key = {eng.key: e for e, eng in enumerate(problem.engineers)}
+    key_of = {job.key: j for j, job in enumerate(problem.jobs)}
+    left: list[int] = []
+    for j in sorted(jobs, key=lambda k: -problem.jobs[k].priority - (100 if problem.jobs[k].required else 0)):
+        best: tuple[int, int, Route] | None = None  # extra driving, route index, new route
+        candidates: list[tuple[int, int, Route | None]] = [(i, by_key[r.engineer], r) for i, r in enumerate(routes)]
+        idle = {by_key[r.engineer] for r in routes}
+        candidates += [(-1, e, None) for e in built.vehicles if e not in idle]
+        for i, e, route in candidates:
+            if e not in built.able[j]:
+                continue
+            sequence = [(key_of[v.job], v.window) for v in route.visits] if route else []
+            for w, _lo, _hi in built.places.windows[j]:
+                for at in range(len(sequence) + 1):
+                    tried = _route(problem, built.places, e, [*sequence[:at], (j, w), *sequence[at:]])
+                    if tried is None:
+                        continue
+                    extra = tried.travel - (route.travel if route else 0)
+                    if best is None or extra < best[0]:
+                        best = (extra, i, tried)
+        if best is None:
+            left.append(j)
+        elif best[1] >= 0:
+            routes[best[1]] = best[2]
+        else:
+            routes.append(best[2])
+    return left
+
+
 def _plan(
     problem: Problem, routes: list[Route], unassigned: dict[int, str], started: float, travel: TravelModel
 ) -> Plan:
@@ -542,9 +574,9 @@ def solve(
             if route is not None:
                 routes.append(route)
                 served.update(j for j, _ in sequence)
-        for j in range(len(problem.jobs)):
-            if j not in unassigned and j not in served:
-                unassigned[j] = "deferred"
+        deferred = [j for j in range(len(problem.jobs)) if j not in unassigned and j not in served]
+        for j in _fill_in(problem, built, routes, deferred):
+            unassigned[j] = "deferred"
     order = {eng.key: e for e, eng in enumerate(problem.engineers)}
     routes.sort(key=lambda r: order[r.engineer])
     if progress is not None:

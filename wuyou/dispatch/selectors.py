@@ -27,7 +27,7 @@ from wuyou.dispatch.models import (
     WorkOrderStatus,
 )
 from wuyou.dispatch.optimizer import Engineer, Job, Point, Problem, Window
-from wuyou.tickets.models import Priority
+from wuyou.tickets.models import OPEN_STATUSES, Priority
 
 PRIORITY_WEIGHT = {Priority.LOW: 1, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 4}
 # How early the engineer should be at the door (R-F2: 5–10 minutes).
@@ -227,8 +227,11 @@ def _day_work_orders(outlet_id: int, day_start: dt.datetime, day_end: dt.datetim
     on_day = Q(window_start__lt=day_end, window_end__gt=day_start) | Q(
         window_start__isnull=True, windows__starts_at__lt=day_end, windows__ends_at__gt=day_start
     )
+    # A visit whose request was closed or cancelled meanwhile is not planned (committing it would fail);
+    # one the engineer has started stays where it is whatever the request says.
+    live = Q(status__in=STARTED) | Q(status__in=PLANNABLE, request__status__in=OPEN_STATUSES)
     return list(
-        WorkOrder.objects.filter(on_day, outlet_id=outlet_id, status__in=[*PLANNABLE, *STARTED])
+        WorkOrder.objects.filter(on_day, live, outlet_id=outlet_id)
         .distinct()
         .select_related("request")
         .prefetch_related(
