@@ -7,9 +7,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from ninja import Header, Query, Router, Status
 
 from config.api import actor_of
@@ -20,7 +18,7 @@ from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, BoundedDate, IdempotencyKey, ObjectId
 from wuyou.customers.selectors import phone_for_display
 from wuyou.dispatch import proposal, selectors, services
-from wuyou.dispatch.models import DispatchPlan, WorkOrder
+from wuyou.dispatch.models import DispatchPlan, UnassignedReason, WorkOrder
 from wuyou.dispatch.optimizer import REASONS
 from wuyou.dispatch.schemas import (
     AdjustIn,
@@ -52,14 +50,7 @@ from wuyou.tickets.selectors import request_get
 router = Router(tags=["dispatch"])
 
 # Why the plan leaves a visit out, in the reader's language; keyed by the optimiser's reason codes.
-REASON_LABELS: dict[str, Promise] = {
-    "no_skill": gettext_lazy("No engineer on shift has every skill this job needs."),
-    "no_window": gettext_lazy("No capable engineer can reach the job inside any of its windows within his shift."),
-    "no_capacity": gettext_lazy("The job's load is more than any capable engineer's van holds."),
-    "deferred": gettext_lazy("The day is full: the job is deferred to another day."),
-    "pinned_unreachable": gettext_lazy("The engineer the job is pinned to cannot do it (skills, van or shift)."),
-    proposal.BY_HAND: gettext_lazy("Taken out of the plan by hand."),
-}
+REASON_LABELS = dict(UnassignedReason.choices)
 
 
 # -- shaping answers -----------------------------------------------------------------------------------------------

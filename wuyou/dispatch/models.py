@@ -230,6 +230,17 @@ class AppointmentWindow(models.Model):
         return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
 
 
+class UnassignedReason(models.TextChoices):
+    """Why a plan leaves a visit out (the optimiser's reason codes, and the dispatcher's own)."""
+
+    NO_SKILL = "no_skill", _("No engineer on duty has every skill this job needs.")
+    NO_WINDOW = "no_window", _("No capable engineer can reach it inside its window during his shift.")
+    NO_CAPACITY = "no_capacity", _("Its load is more than any capable engineer's van holds.")
+    DEFERRED = "deferred", _("The day is full: deferred to another day.")
+    PINNED_UNREACHABLE = "pinned_unreachable", _("The engineer it is pinned to cannot do it (skills, van or shift).")
+    BY_HAND = "by_hand", _("Taken out of the plan by hand.")
+
+
 class PlanStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Optimising")

@@ -21,6 +21,7 @@ from wuyou.dispatch.optimizer import (
     Unassigned,
     Visit,
     Window,
+    job_windows,
     plan_check,
 )
 
@@ -154,8 +155,9 @@ def plan_load(data: dict[str, Any]) -> Plan:
 def route_timing(engineer: Engineer, jobs: Sequence[Job], *, travel: TravelModel) -> Route:
     """Time a route in the given order: each visit starts at arrival or its earliest reachable window.
 
-    He leaves as late as lets him be at the first job when it may start. A job whose every window is already
-    past when he can get there keeps its last window, so that `plan_check` reports it rather than hiding it.
+    He leaves as late as lets him be at the first job when it may start. A pinned job starts within its pin's
+    slack. A job whose every window is already past when he can get there keeps its last window, so that
+    `plan_check` reports it rather than hiding it.
     """
     points = [engineer.start, *(j.location for j in jobs), engineer.end]
     durations, distances = travel.matrices(points)
@@ -168,12 +170,13 @@ def route_timing(engineer: Engineer, jobs: Sequence[Job], *, travel: TravelModel
         total_travel += leg
         total_distance += distances[i - 1][i]
         arrival = clock + leg
-        window_index = len(job.windows) - 1
-        for k, window in enumerate(job.windows):
-            if arrival <= window.end:
-                window_index = k
-                break
-        start = max(arrival, job.windows[window_index].start) if job.windows else arrival
+        # The effective windows: a pinned job keeps to its pinned start (± PIN_SLACK), as plan_check demands.
+        options = job_windows(job)
+        if options:
+            window_index, earliest, _latest = next((w for w in options if arrival <= w[2]), options[-1])
+            start = max(arrival, earliest)
+        else:
+            window_index, start = len(job.windows) - 1, arrival
         visits.append(
             Visit(
                 job=job.key,

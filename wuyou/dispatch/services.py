@@ -753,8 +753,10 @@ def work_order_step(
             note=note,
             at=now,
         )
-        if step == "arrived" and sr.status == Status.ACCEPTED and not sr.to_verify:
-            request_transition(actor=actor, request=sr, action="start")
+        if step == "arrived":
+            sr.refresh_from_db()  # the page's copy may predate a desk change; the transition guards on its version
+            if sr.status == Status.ACCEPTED and not sr.to_verify:
+                request_transition(actor=actor, request=sr, action="start")
         if step == "done":
             sr.refresh_from_db()
             if sr.status in OPEN_STATUSES:

@@ -221,7 +221,7 @@ def test_the_plan_says_why_a_visit_is_left_out_in_the_readers_language(field_ser
     response = desk.get(f"/dispatch/plans/{plan['id']}", **EN)
     (left,) = response.json()["unassigned"]
     assert (left["work_order_id"], left["number"], left["reason"]) == (opened["id"], opened["number"], "no_skill")
-    assert left["reason_text"] == "No engineer on shift has every skill this job needs."
+    assert left["reason_text"] == "No engineer on duty has every skill this job needs."
 
 
 def test_the_dispatcher_adjusts_pins_and_discards(field_service, desk):

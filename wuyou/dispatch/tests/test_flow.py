@@ -64,7 +64,9 @@ def test_two_dispatchers_committing_the_same_engineers_day_one_wins(field_servic
     f.work_order()
     clerk = net.actor(net.clerk_a)
     first = plan_run(plan_id=plan_request(actor=clerk, outlet_id=net.outlet_a.pk, day=TODAY, seconds=1).pk)
-    second = plan_run(plan_id=plan_request(actor=net.actor(net.outlet_manager_a), outlet_id=net.outlet_a.pk, day=TODAY, seconds=1).pk)
+    second = plan_run(
+        plan_id=plan_request(actor=net.actor(net.outlet_manager_a), outlet_id=net.outlet_a.pk, day=TODAY, seconds=1).pk
+    )
     plan_commit(actor=clerk, plan=first)
     from wuyou.core.errors import Conflict
 

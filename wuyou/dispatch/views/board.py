@@ -21,7 +21,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -34,20 +33,13 @@ from wuyou.core.htmx import found_or_404, not_found, render_page_or_partial, wan
 from wuyou.core.masking import mask_phone
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.forms import OPTIMISE_SECONDS_DEFAULT, AdjustForm, OptimiseForm, PinForm
-from wuyou.dispatch.models import DispatchPlan, PlanStatus, WorkOrder
+from wuyou.dispatch.models import DispatchPlan, PlanStatus, UnassignedReason, WorkOrder
 
 TEMPLATE = "dispatch/board.html"
 PARTIAL = "day"
 
-# The optimiser's reason codes (optimizer.REASONS, proposal.BY_HAND) in the dispatcher's language.
-REASON_LABELS = {
-    "no_skill": gettext_lazy("No engineer on duty has every skill this job needs."),
-    "no_window": gettext_lazy("No capable engineer can reach it inside its window during his shift."),
-    "no_capacity": gettext_lazy("Its load is more than any capable engineer's van holds."),
-    "deferred": gettext_lazy("The day is full: deferred to another day."),
-    "pinned_unreachable": gettext_lazy("The engineer it is pinned to cannot do it (skills, van or shift)."),
-    "by_hand": gettext_lazy("Taken out of the plan by hand."),
-}
+# The optimiser's reason codes in the dispatcher's language.
+REASON_LABELS = dict(UnassignedReason.choices)
 
 # The timeline runs from 08:00 to 22:00 local time: field hours include weekday evenings (R-D3).
 TIMELINE_HOURS = (8, 22)
