@@ -153,7 +153,8 @@ class Desk:
         return request_assign(actor=self.network.actor(self.network.manager), request=sr, engineer_id=engineer.pk)
 
     def book(self, sr: ServiceRequest) -> None:
-        request_record(actor=self.network.actor(self.network.manager), request=sr, verb="appointment_booked", summary="")
+        actor = self.network.actor(self.network.manager)
+        request_record(actor=actor, request=sr, verb="appointment_booked", summary="")
 
 
 @pytest.fixture
