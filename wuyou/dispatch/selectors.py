@@ -27,7 +27,7 @@ from wuyou.dispatch.models import (
     WorkOrderStatus,
 )
 from wuyou.dispatch.optimizer import Engineer, Job, Point, Problem, Window
-from wuyou.tickets.models import OPEN_STATUSES, Priority
+from wuyou.tickets.models import OPEN_STATUSES, Priority, Status
 
 PRIORITY_WEIGHT = {Priority.LOW: 1, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 4}
 # How early the engineer should be at the door (R-F2: 5–10 minutes).
@@ -353,6 +353,7 @@ def engineer_day_route(*, actor: Actor, day: dt.date) -> list[RouteStop]:
         work_orders_visible(actor=actor)
         .filter(planned_start__gte=origin, planned_start__lt=origin + dt.timedelta(days=1))
         .exclude(status=WorkOrderStatus.CANCELLED)
+        .exclude(request__status=Status.CANCELLED)  # a cancelled request's visit is off his route
         .select_related("request", "request__customer", "request__unit__product_model")
         .order_by("planned_start", "route_position", "pk")
     )
@@ -408,6 +409,7 @@ def planned_routes(*, outlet_id: int, day: dt.date) -> dict[int, list[WorkOrder]
             planned_start__lt=origin + dt.timedelta(days=1),
         )
         .exclude(status=WorkOrderStatus.CANCELLED)
+        .exclude(request__status=Status.CANCELLED)  # a cancelled request's visit is off his route
         .select_related("request", "request__customer")
         .order_by("engineer_id", "planned_start", "pk")
     )

@@ -900,3 +900,61 @@ def work_order_exception(
                 key=key,
             )
     return work_order
+
+
+# Visits not under way yet may be called off; once the engineer is on his way he finishes or hands it back.
+CANCELLABLE = (WorkOrderStatus.UNBOOKED, WorkOrderStatus.BOOKED, WorkOrderStatus.PLANNED)
+
+
+def work_order_cancel(*, actor: Actor, work_order: WorkOrder, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    """Call off a visit that is not under way (e.g. solved by phone); the engineer is told if it was on his route."""
+    if not actor.can_run_desk:
+        raise PermissionDenied(_("Your role may not call off visits."))
+    if work_order.status not in CANCELLABLE:
+        raise TransitionNotAllowed(
+            _("Visit %(wo)s is %(status)s: the engineer finishes it or hands it back first.")
+            % {"wo": work_order.number, "status": work_order.get_status_display()},
+            field="note",
+        )
+    now = at or timezone.now()
+    engineer_id, planned_start, from_status = work_order.engineer_id, work_order.planned_start, work_order.status
+    with transaction.atomic():
+        try:
+            _version_claim(
+                work_order,
+                expected_version=None,
+                from_status=CANCELLABLE,
+                status=WorkOrderStatus.CANCELLED,
+                pinned=False,
+            )
+        except Conflict:
+            raise Conflict(
+                _("Visit %(wo)s was changed by someone else; reload the request and try again.")
+                % {"wo": work_order.number},
+                field="version",
+            ) from None
+        sr = work_order.request
+        request_record(
+            actor=actor,
+            request=sr,
+            verb="work_order_cancelled",
+            summary=_("%(number)s: visit %(wo)s called off, %(reason)s")
+            % {"number": sr.number, "wo": work_order.number, "reason": reason},
+            data={"work_order": work_order.number, "from": from_status},
+            at=now,
+        )
+        if engineer_id is not None:
+            if planned_start is not None:
+                _bump_routes({engineer_id}, _local_day(work_order, planned_start))
+            engineer = StaffProfile.objects.filter(pk=engineer_id, user__is_active=True).values("user_id").first()
+            if engineer is not None:
+                subject = _("Visit %(wo)s called off: %(reason)s") % {"wo": work_order.number, "reason": reason}
+                _tell(
+                    work_order,
+                    kind="visit_cancelled",
+                    subject=subject,
+                    body=f"{subject}\n{work_order.address_text}",
+                    user_ids=[engineer["user_id"]],
+                    key="cancelled",
+                )
+    return work_order

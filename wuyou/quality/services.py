@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +13,7 @@ from wuyou.accounts.models import StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
-from wuyou.notifications.services import message_fan_out, message_queue
+from wuyou.dispatch.services import CANCELLABLE, work_order_cancel
 from wuyou.quality.models import Callback, CallbackOutcome, CallbackReason, CallbackStatus
 from wuyou.quality.selectors import callbacks_visible
 from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest
@@ -25,7 +23,6 @@ from wuyou.tickets.services import request_record, request_transition
 # R-E3: "solved by phone guidance, followed by an automatic callback 2 hours later" — clock hours, not business hours.
 PHONE_GUIDANCE_CALLBACK_AFTER = dt.timedelta(hours=2)
 # A visit not yet under way is called off; one the engineer has confirmed or started is his to finish or hand back.
-CANCELLABLE_VISITS = (WorkOrderStatus.UNBOOKED, WorkOrderStatus.BOOKED, WorkOrderStatus.PLANNED)
 NOTE_MAX = 4000
 
 
@@ -47,7 +44,7 @@ def _visits_to_cancel(request: ServiceRequest) -> list[WorkOrder]:
         .exclude(status__in=[WorkOrderStatus.DONE, WorkOrderStatus.CANCELLED])
         .order_by("pk")
     )
-    under_way = [wo for wo in open_visits if wo.status not in CANCELLABLE_VISITS]
+    under_way = [wo for wo in open_visits if wo.status not in CANCELLABLE]
     if under_way:
         raise TransitionNotAllowed(
             _("Visit %(wo)s is %(status)s: the engineer finishes it or hands it back first.")
@@ -58,39 +55,9 @@ def _visits_to_cancel(request: ServiceRequest) -> list[WorkOrder]:
 
 
 def _cancel_visit(actor: Actor, request: ServiceRequest, wo: WorkOrder, now: dt.datetime) -> None:
-    """Call off a visit that is not under way (conditionally: a visit that moved meanwhile is a conflict)."""
-    updated = WorkOrder.objects.filter(pk=wo.pk, version=wo.version, status__in=CANCELLABLE_VISITS).update(
-        status=WorkOrderStatus.CANCELLED, pinned=False, version=F("version") + 1, updated_at=now
-    )
-    if updated != 1:
-        raise Conflict(
-            _("Visit %(wo)s was changed by someone else; reload the request and try again.") % {"wo": wo.number},
-            field="version",
-        )
-    request_record(
-        actor=actor,
-        request=request,
-        verb="work_order_cancelled",
-        summary=_("%(number)s: visit %(wo)s called off, solved by phone guidance")
-        % {"number": request.number, "wo": wo.number},
-        data={"work_order": wo.number, "from": wo.status},
-        at=now,
-    )
-    if wo.engineer_id is not None:
-        # The engineer had it on his route: tell him so he does not drive there.
-        engineer = StaffProfile.objects.filter(pk=wo.engineer_id, user__is_active=True).values("user_id").first()
-        if engineer is not None:
-            subject = _("Visit %(wo)s called off: solved by phone") % {"wo": wo.number}
-            message_queue(
-                messages=message_fan_out(
-                    recipients=get_user_model().objects.filter(pk=engineer["user_id"]),
-                    kind="visit_cancelled",
-                    subject=subject,
-                    body=f"{subject}\n{wo.address_text}",
-                    ref=f"work_order:{wo.pk}",
-                    dedupe_key=f"wo:{wo.pk}:cancelled",
-                )
-            )
+    """Call off a visit that is not under way, through dispatch (its owner)."""
+    wo.request = request
+    work_order_cancel(actor=actor, work_order=wo, reason=_("solved by phone guidance"), at=now)
 
 
 def request_resolve_by_phone(

@@ -78,3 +78,22 @@ def test_two_dispatchers_committing_the_same_engineers_day_one_wins(field_servic
         else:
             raise AssertionError("the second commit must be refused")
     assert DispatchPlan.objects.get(pk=second.pk).status == PlanStatus.READY
+
+
+def test_a_cancelled_requests_visit_leaves_the_engineers_day(field_service):
+    from wuyou.tickets.services import request_transition
+
+    f = field_service
+    net = f.network
+    wo = f.work_order()
+    clerk = net.actor(net.clerk_a)
+    plan_commit(
+        actor=clerk,
+        plan=plan_run(plan_id=plan_request(actor=clerk, outlet_id=net.outlet_a.pk, day=TODAY, seconds=1).pk),
+    )
+    wo.refresh_from_db()
+    engineer = net.actor(net.engineer_a if wo.engineer_id == net.engineer_a.pk else net.engineer_a2)
+    assert [s.work_order.pk for s in engineer_day_route(actor=engineer, day=TODAY)] == [wo.pk]
+    sr = ServiceRequest.objects.get(pk=wo.request_id)
+    request_transition(actor=clerk, request=sr, action="cancel", note="客户取消")
+    assert engineer_day_route(actor=engineer, day=TODAY) == []
