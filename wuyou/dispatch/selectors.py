@@ -584,3 +584,14 @@ def plan_labels(*, plan: DispatchPlan) -> tuple[dict[int, str], dict[int, str]]:
         pk: number or f"#{pk}" for pk, number in WorkOrder.objects.filter(pk__in=order_ids).values_list("pk", "number")
     }
     return names, numbers
+
+
+def skills_nobody_holds(*, work_order: WorkOrder, day: dt.date) -> list[str]:
+    """The visit's skills when no engineer of its outlet holds them all on the day (valid certificates), else []."""
+    needed = {s.code: s.name for s in work_order.skills.all()}
+    if not needed:
+        return []
+    engineers = [e.pk for e in outlet_engineers(work_order.outlet_id)]
+    if any(set(needed) <= held for held in skills_on(day, engineers).values()):
+        return []
+    return sorted(needed.values())

@@ -148,3 +148,17 @@ def test_a_sales_rep_of_the_outlet_may_not_book(client, field_service):
     wo = f.work_order()
     response = login(client, f.network.sales_rep_a).get(reverse("dispatch:work_order_book", args=[wo.pk]))
     assert response.status_code == 403
+
+
+def test_a_visit_whose_skills_nobody_holds_says_so_instead_of_no_room_r_f7(client, field_service):
+    # Given a visit needing the boiler skill, whose only holder's certificate has lapsed
+    f = field_service
+    wo = f.work_order()
+    wo.skills.add(f.boiler)
+    f.network.engineer_a2.certificates.filter(skill=f.boiler).update(
+        issued_on=dt.date(2020, 1, 1), expires_on=dt.date(2023, 1, 1)
+    )
+    login(client, f.network.clerk_a)
+    body = client.get(reverse("dispatch:work_order_book", args=[wo.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No engineer of this outlet holds a valid certificate for all of:" in body
+    assert "壁挂炉" in body and 'type="checkbox"' not in body

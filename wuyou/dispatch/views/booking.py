@@ -193,6 +193,9 @@ def work_order_book(request: HttpRequest, work_order_id: int) -> HttpResponse:
         "form": form,
         "bookable": bookable,
         "days": _slot_days(options, zone, chosen),
+        "unskilled": selectors.skills_nobody_holds(work_order=wo, day=timezone.localdate(timezone.now(), zone))
+        if bookable
+        else [],
         "booked": _booked_windows(wo, zone),
         "version": wo.version,
     }
