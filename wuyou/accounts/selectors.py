@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor, Scope
@@ -27,6 +28,26 @@ def outlets_visible(*, actor: Actor) -> QuerySet[Outlet]:
         return qs.filter(region_id=actor.region_id)
     if scope in (Scope.OUTLET, Scope.OWN_JOBS) and actor.outlet_id:
         return qs.filter(pk=actor.outlet_id)
+    return qs.none()
+
+
+_Row = TypeVar("_Row", bound=Model)
+
+
+def scoped_to_actor(
+    qs: QuerySet[_Row], *, actor: Actor, outlet: str = "outlet", own_jobs: str | None = None
+) -> QuerySet[_Row]:
+    """Rows of the outlets the actor sees, through the `outlet` lookup path; an engineer's own jobs through
+    `own_jobs` (the path to the engineer's user id), or none when that is not given."""
+    scope = actor.scope
+    if scope is Scope.ALL:
+        return qs
+    if scope is Scope.REGION and actor.region_id is not None:
+        return qs.filter(**{f"{outlet}__region_id": actor.region_id})
+    if scope is Scope.OUTLET and actor.outlet_id is not None:
+        return qs.filter(**{f"{outlet}_id": actor.outlet_id})
+    if scope is Scope.OWN_JOBS and own_jobs is not None and actor.user_id is not None:
+        return qs.filter(**{own_jobs: actor.user_id})
     return qs.none()
 
 

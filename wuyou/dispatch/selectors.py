@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Certificate, Outlet, Role, StaffProfile
-from wuyou.accounts.selectors import calendar_for_outlet
+from wuyou.accounts.selectors import calendar_for_outlet, scoped_to_actor
 from wuyou.calendars.selectors import work_calendar_of
 from wuyou.calendars.workdays import WorkCalendar
 from wuyou.core.errors import NotFound
@@ -36,17 +36,7 @@ ARRIVE_EARLY = dt.timedelta(minutes=7)
 
 def work_orders_visible(*, actor: Actor) -> QuerySet[WorkOrder]:
     """Work orders the actor may see: all, a region's, an outlet's, or an engineer's own."""
-    qs = WorkOrder.objects.all()
-    scope = actor.scope
-    if scope is Scope.ALL:
-        return qs
-    if scope is Scope.REGION and actor.region_id is not None:
-        return qs.filter(outlet__region_id=actor.region_id)
-    if scope is Scope.OUTLET and actor.outlet_id is not None:
-        return qs.filter(outlet_id=actor.outlet_id)
-    if scope is Scope.OWN_JOBS and actor.user_id is not None:
-        return qs.filter(engineer__user_id=actor.user_id)
-    return qs.none()
+    return scoped_to_actor(WorkOrder.objects.all(), actor=actor, own_jobs="engineer__user_id")
 
 
 def work_order_get(*, actor: Actor, work_order_id: int) -> WorkOrder:
@@ -71,15 +61,7 @@ def _not_found() -> str:
 
 def plans_visible(*, actor: Actor) -> QuerySet[DispatchPlan]:
     """Dispatch plans of the outlets the actor sees; engineers see none."""
-    qs = DispatchPlan.objects.select_related("outlet")
-    scope = actor.scope
-    if scope is Scope.ALL:
-        return qs
-    if scope is Scope.REGION and actor.region_id is not None:
-        return qs.filter(outlet__region_id=actor.region_id)
-    if scope is Scope.OUTLET and actor.outlet_id is not None:
-        return qs.filter(outlet_id=actor.outlet_id)
-    return qs.none()
+    return scoped_to_actor(DispatchPlan.objects.select_related("outlet"), actor=actor)
 
 
 def plan_get(*, actor: Actor, plan_id: int) -> DispatchPlan:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.actors import Actor
+from wuyou.accounts.selectors import scoped_to_actor
 from wuyou.core.errors import NotFound
 from wuyou.quality.models import Callback, CallbackStatus
 from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest
@@ -17,16 +18,8 @@ from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest
 
 def callbacks_visible(*, actor: Actor) -> QuerySet[Callback]:
     """Callbacks the actor may see: all, a region's, an outlet's; engineers and the unscoped none."""
-    qs = Callback.objects.all()
-    scope = actor.scope
-    if scope is Scope.ALL:
-        return qs
-    if scope is Scope.REGION and actor.region_id is not None:
-        return qs.filter(request__outlet__region_id=actor.region_id)
-    if scope is Scope.OUTLET and actor.outlet_id is not None:
-        return qs.filter(request__outlet_id=actor.outlet_id)
     # Engineers call nobody back: the follow-up is someone else's (R-G4 cross-checks their own "satisfied" marks).
-    return qs.none()
+    return scoped_to_actor(Callback.objects.all(), actor=actor, outlet="request__outlet")
 
 
 class DueWithin(enum.StrEnum):

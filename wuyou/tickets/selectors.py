@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Role
+from wuyou.accounts.selectors import scoped_to_actor
 from wuyou.core.errors import NotFound
 from wuyou.notifications.models import Message
 from wuyou.tickets.lifecycle import AUTHORITY_REPORTERS, Transition, allowed_actions
@@ -36,17 +37,7 @@ AT_RISK_HOURS_MAX = 168
 
 def requests_visible(*, actor: Actor) -> QuerySet[ServiceRequest]:
     """Requests the actor may see: all, a region's, an outlet's, or an engineer's own."""
-    qs = ServiceRequest.objects.all()
-    scope = actor.scope
-    if scope is Scope.ALL:
-        return qs
-    if scope is Scope.REGION and actor.region_id is not None:
-        return qs.filter(outlet__region_id=actor.region_id)
-    if scope is Scope.OUTLET and actor.outlet_id is not None:
-        return qs.filter(outlet_id=actor.outlet_id)
-    if scope is Scope.OWN_JOBS and actor.user_id is not None:
-        return qs.filter(assignee__user_id=actor.user_id)
-    return qs.none()
+    return scoped_to_actor(ServiceRequest.objects.all(), actor=actor, own_jobs="assignee__user_id")
 
 
 @dataclass(frozen=True)
