@@ -801,6 +801,15 @@ def _step_labels() -> dict[str, Any]:
 STEP_LABELS = _step_labels()
 
 EXCEPTIONS = ("nobody_home", "entry_refused", "running_late", "compensation", "hand_back")
+# Who hears of each exception (R-F8): the centre re-books; the manager visits after a refusal, hears of a late
+# engineer, and with the service managers handles compensation, never promised on site.
+EXCEPTION_TOLD: dict[str, dict[str, bool]] = {
+    "nobody_home": {"clerks": True, "managers": False},
+    "hand_back": {"clerks": True, "managers": False},
+    "entry_refused": {"clerks": True, "managers": True},
+    "running_late": {"clerks": False, "managers": True},
+    "compensation": {"clerks": False, "managers": True, "service_managers": True},
+}
 
 
 def work_order_exception(
@@ -861,42 +870,16 @@ def work_order_exception(
                 )
         body = f"{summary}\n{work_order.address_text}\n{note}".strip()
         key = f"{kind}:{work_order.version}"
-        if kind in ("nobody_home", "hand_back"):
+        told = EXCEPTION_TOLD.get(kind)
+        if kind == "running_late" and (late_minutes or 0) <= LATE_ALERT_MINUTES:
+            told = None  # a few minutes late is not news (R-F8: more than 15 tells the manager)
+        if told is not None:
             _tell(
                 work_order,
                 kind=f"visit_{kind}",
                 subject=summary,
-                body=body,
-                user_ids=_user_ids(work_order.outlet_id, managers=False, clerks=True),
-                key=key,
-            )
-        elif kind == "entry_refused":
-            # The manager visits in person (R-F8).
-            _tell(
-                work_order,
-                kind="visit_entry_refused",
-                subject=summary,
-                body=body,
-                user_ids=_user_ids(work_order.outlet_id, managers=True, clerks=True),
-                key=key,
-            )
-        elif kind == "running_late" and late_minutes is not None and late_minutes > LATE_ALERT_MINUTES:
-            _tell(
-                work_order,
-                kind="visit_running_late",
-                subject=summary,
-                body=body + f" ({late_minutes} min)",
-                user_ids=_user_ids(work_order.outlet_id, managers=True, clerks=False),
-                key=key,
-            )
-        elif kind == "compensation":
-            # Escalated to the managers; the engineer never promises anything on site (R-F8).
-            _tell(
-                work_order,
-                kind="visit_compensation",
-                subject=summary,
-                body=body,
-                user_ids=_user_ids(work_order.outlet_id, managers=True, clerks=False, service_managers=True),
+                body=body + (f" ({late_minutes} min)" if late_minutes else ""),
+                user_ids=_user_ids(work_order.outlet_id, **told),
                 key=key,
             )
     return work_order
