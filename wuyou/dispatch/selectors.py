@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from wuyou.accounts.actors import Actor
@@ -27,7 +27,7 @@ from wuyou.dispatch.models import (
     WorkOrderStatus,
 )
 from wuyou.dispatch.optimizer import Engineer, Job, Point, Problem, Window
-from wuyou.tickets.models import OPEN_STATUSES, Priority, Status
+from wuyou.tickets.models import OPEN_STATUSES, ClockState, Priority, RequestClock, Status, Step
 
 PRIORITY_WEIGHT = {Priority.LOW: 1, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 4}
 # How early the engineer should be at the door (R-F2: 5–10 minutes).
@@ -241,8 +241,26 @@ def job_windows(work_order: WorkOrder, origin: dt.datetime, earliest: dt.datetim
     return tuple(windows)
 
 
+# The time limits a visit answers to: deferring it past one of these breaches it.
+VISIT_STEPS = (Step.ON_SITE, Step.RESOLVED, Step.COMPLAINT_DISPOSITION)
+
+
+def _visit_deadlines(request_ids: list[int]) -> dict[int, dt.datetime]:
+    """Each request's nearest running deadline among the steps a visit answers (not, say, the first response)."""
+    rows = (
+        RequestClock.objects.filter(request_id__in=request_ids, state=ClockState.RUNNING, step__in=VISIT_STEPS)
+        .values("request_id")
+        .annotate(due=Min("due_at"))
+    )
+    return {row["request_id"]: row["due"] for row in rows}
+
+
 def day_problem(*, outlet: Outlet, day: dt.date, now: dt.datetime | None = None) -> DayProblem:
-    """The outlet's day as a planning problem: booked and planned jobs, engineers on duty; started jobs stay put."""
+    """The outlet's day as a planning problem: booked and planned jobs, engineers on duty; started jobs stay put.
+
+    A job is required when its request is urgent or a time limit the visit answers (on site, resolved, complaint
+    disposition) runs out before the day ends.
+    """
     now = now or timezone.now()
     zone = calendar_for_outlet(outlet.pk).zone
     origin = day_origin(zone, day)
@@ -280,13 +298,14 @@ def day_problem(*, outlet: Outlet, day: dt.date, now: dt.datetime | None = None)
             )
         )
     earliest = max(now, origin) if replanning else origin
+    visit_due = _visit_deadlines([wo.request_id for wo in orders])
     jobs = []
     for wo in orders:
         if wo.status in STARTED:
             continue
         key = f"wo{wo.pk}"
         result.work_orders[key] = wo
-        due = wo.request.due_at
+        due = visit_due.get(wo.request_id)
         pinned = wo.pinned and wo.engineer_id is not None
         jobs.append(
             Job(

@@ -35,7 +35,7 @@ from wuyou.dispatch.services import (
     work_order_step,
 )
 from wuyou.dispatch.tests.conftest import SHANGHAI, TODAY, local
-from wuyou.tickets.models import ServiceRequest
+from wuyou.tickets.models import ClockState, RequestClock, Step
 
 TOMORROW = TODAY + dt.timedelta(days=1)
 OUTLET_A = Point(36.07, 120.38)
@@ -205,8 +205,9 @@ def test_r_f6_pinned_jobs_keep_their_engineer_and_time(field_service):
         ("low", None, False, 1),
         ("high", None, False, 2),
         ("urgent", None, True, 4),
-        ("normal", "20:00", True, 1),  # its time limit runs out today
+        ("normal", "20:00", True, 1),  # the visit's time limit runs out today
         ("normal", "tomorrow", False, 1),
+        ("normal", "first_response_today", False, 1),  # not a limit the visit answers
     ],
 )
 def test_r_f6_required_and_priority_come_from_urgency_and_the_time_limits(
@@ -214,9 +215,14 @@ def test_r_f6_required_and_priority_come_from_urgency_and_the_time_limits(
 ):
     f = field_service
     wo = f.work_order(priority=priority)
-    if due is not None:
+    clocks = RequestClock.objects.filter(request_id=wo.request_id, state=ClockState.RUNNING)
+    later = local(TOMORROW, "20:00")
+    clocks.update(warn_at=later, due_at=later)  # nothing runs out today ...
+    if due == "first_response_today":
+        clocks.filter(step=Step.FIRST_RESPONSE).update(warn_at=local(TODAY, "09:00"), due_at=local(TODAY, "10:00"))
+    elif due is not None:  # ... except the on-site visit's limit, when given
         at = local(TOMORROW, "09:00") if due == "tomorrow" else local(TODAY, due)
-        ServiceRequest.objects.filter(pk=wo.request_id).update(due_at=at)
+        clocks.filter(step=Step.ON_SITE).update(warn_at=at, due_at=at)
     job = jobs_of(day_problem(outlet=f.network.outlet_a, day=TODAY))[wo.pk]
     assert (job.required, job.priority) == (required, weight)
 
