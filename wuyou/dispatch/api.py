@@ -25,6 +25,7 @@ from wuyou.dispatch.schemas import (
     BookIn,
     BookingOptionsOut,
     BookingSlotOut,
+    CancelIn,
     ExceptionIn,
     ExceptionValue,
     MyDayOut,
@@ -350,6 +351,19 @@ def work_order_book(
         windows=_windows(payload.windows),
         expected_version=expected_version(payload.version, if_match),
     )
+    wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
+    _with_etag(response, wo)
+    return work_order_out(actor, wo)
+
+
+@router.post("/work-orders/{work_order_id}/cancel", response=WorkOrderOut, summary="Call off a visit not under way")
+def work_order_cancel(
+    request: HttpRequest, work_order_id: ObjectId, payload: CancelIn, response: HttpResponse
+) -> WorkOrderOut:
+    """Call off a visit before the engineer sets out; the engineer is told if it was on his route."""
+    actor = actor_of(request)
+    wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
+    services.work_order_cancel(actor=actor, work_order=wo, reason=payload.reason.strip() or "—")
     wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
     _with_etag(response, wo)
     return work_order_out(actor, wo)

@@ -81,6 +81,12 @@ class BookIn(Schema):
     version: Version | None = None
 
 
+class CancelIn(Schema):
+    """Why the visit is called off."""
+
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
 class WindowOut(Schema):
     """An offered appointment window."""
 

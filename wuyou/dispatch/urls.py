@@ -17,6 +17,7 @@ urlpatterns = [
     # Opening and booking a visit from a request (views/booking.py)
     path("requests/<int:request_id>/visit/", booking.work_order_new, name="work_order_new"),
     path("dispatch/work-orders/<int:work_order_id>/book/", booking.work_order_book, name="work_order_book"),
+    path("dispatch/work-orders/<int:work_order_id>/cancel/", booking.work_order_cancel, name="work_order_cancel"),
     # The engineer's day (views/engineer.py)
     path("my-day/", engineer.my_day, name="my_day"),
     path("dispatch/work-orders/<int:work_order_id>/", engineer.work_order_detail, name="work_order"),

@@ -9,7 +9,7 @@ from django import template
 from wuyou.accounts.actors import Actor, actor_for_user
 from wuyou.dispatch.models import OPEN, WorkOrderStatus
 from wuyou.dispatch.selectors import work_orders_visible
-from wuyou.dispatch.services import JOB_FOR_CALL
+from wuyou.dispatch.services import CANCELLABLE, JOB_FOR_CALL
 from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest
 
 register = template.Library()
@@ -46,5 +46,6 @@ def request_visits(context: template.Context, sr: ServiceRequest) -> dict[str, A
         "may_open": may_open,
         "may_book": may_book,
         "bookable": [s.value for s in BOOKABLE],
+        "cancellable": [s.value for s in CANCELLABLE],
         "needs_visit": sr.call_type in JOB_FOR_CALL,
     }

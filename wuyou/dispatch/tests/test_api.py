@@ -24,6 +24,7 @@ from wuyou.dispatch.schemas import (
 )
 from wuyou.dispatch.services import EXCEPTIONS, STEPS, plan_run
 from wuyou.dispatch.tests.conftest import TODAY, local
+from wuyou.notifications.models import Message
 from wuyou.products.models import JobType
 from wuyou.tickets.models import RequestEvent, ServiceRequest, Status
 
@@ -580,3 +581,18 @@ def test_the_openapi_document_lists_the_dispatch_endpoints(db):
         "/api/v1/dispatch/my-day",
     } <= set(paths)
     assert "202" in paths["/api/v1/dispatch/plans"]["post"]["responses"]
+
+
+def test_the_desk_calls_off_a_visit_and_its_engineer_is_told(field_service, desk):
+    f = field_service
+    wo = planned(f.work_order(), f.network.engineer_a)
+    assert desk.post(f"/dispatch/work-orders/{wo.pk}/cancel", {"reason": ""}).status_code == 422
+    response = desk.post(f"/dispatch/work-orders/{wo.pk}/cancel", {"reason": "客户已自行修好"})
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert Message.objects.filter(kind="visit_cancelled", recipient_id=f.network.engineer_a.user_id).exists()
+    again = desk.post(f"/dispatch/work-orders/{wo.pk}/cancel", {"reason": "again"})
+    assert again.status_code == 409
+    assert (
+        ApiClient(staff=f.network.clerk_b).post(f"/dispatch/work-orders/{wo.pk}/cancel", {"reason": "x"}).status_code
+        == 404
+    )

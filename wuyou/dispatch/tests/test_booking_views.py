@@ -162,3 +162,21 @@ def test_a_visit_whose_skills_nobody_holds_says_so_instead_of_no_room_r_f7(clien
     body = client.get(reverse("dispatch:work_order_book", args=[wo.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No engineer of this outlet holds a valid certificate for all of:" in body
     assert "壁挂炉" in body and 'type="checkbox"' not in body
+
+
+def test_the_desk_calls_off_a_visit_from_the_request_page_with_a_reason(client, field_service):
+    f = field_service
+    wo = f.work_order()
+    login(client, f.network.clerk_a)
+    page = client.get(reverse("tickets:detail", args=[wo.request_id])).content.decode()
+    assert reverse("dispatch:work_order_cancel", args=[wo.pk]) in page
+    url = reverse("dispatch:work_order_cancel", args=[wo.pk])
+    client.post(url, {"reason": ""}, follow=True)
+    wo.refresh_from_db()
+    assert wo.status == WorkOrderStatus.BOOKED  # no reason, nothing written
+    response = client.post(url, {"reason": "客户已自行修好"}, follow=True)
+    wo.refresh_from_db()
+    assert wo.status == WorkOrderStatus.CANCELLED
+    assert "called off" in response.content.decode()
+    login(client, f.network.clerk_b)
+    assert client.post(url, {"reason": "x"}).status_code == 404

@@ -200,3 +200,23 @@ def work_order_book(request: HttpRequest, work_order_id: int) -> HttpResponse:
         "version": wo.version,
     }
     return render(request, "dispatch/booking_book.html", context, status=status)
+
+
+@require_http_methods(["POST"])
+@staff_view
+def work_order_cancel(request: HttpRequest, work_order_id: int) -> HttpResponse:
+    """Call off a visit not under way (the customer cancelled, or no visit is needed after all), with why."""
+    actor = actor_of(request)
+    wo = found_or_404(request, selectors.work_order_get, actor=actor, work_order_id=work_order_id)
+    _desk(actor)
+    reason = request.POST.get("reason", "").strip()[:200]
+    if not reason:
+        messages.error(request, _("Say why the visit is called off."))
+    else:
+        try:
+            services.work_order_cancel(actor=actor, work_order=wo, reason=reason)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Visit %(wo)s called off.") % {"wo": wo.number})
+    return redirect(reverse("tickets:detail", args=[wo.request_id]) + "#visits")
