@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Certificate, Outlet, Role, StaffProfile
@@ -26,7 +27,7 @@ from wuyou.dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from wuyou.dispatch.optimizer import Engineer, Job, Point, Problem, Window
+from wuyou.dispatch.optimizer import Engineer, Job, Point, Problem, Window, window_options
 from wuyou.tickets.models import OPEN_STATUSES, ClockState, Priority, RequestClock, Status, Step
 
 PRIORITY_WEIGHT = {Priority.LOW: 1, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 4}
@@ -49,14 +50,8 @@ def work_order_get(*, actor: Actor, work_order_id: int) -> WorkOrder:
         .first()
     )
     if found is None:
-        raise NotFound(_not_found())
+        raise NotFound(_("No such work order."))
     return found
-
-
-def _not_found() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("No such work order.")
 
 
 def plans_visible(*, actor: Actor) -> QuerySet[DispatchPlan]:
@@ -68,8 +63,6 @@ def plan_get(*, actor: Actor, plan_id: int) -> DispatchPlan:
     """One visible plan; NotFound otherwise."""
     plan = plans_visible(actor=actor).filter(pk=plan_id).first()
     if plan is None:
-        from django.utils.translation import gettext as _
-
         raise NotFound(_("No such plan."))
     return plan
 
@@ -464,8 +457,7 @@ def booking_options(
     *, actor: Actor, work_order: WorkOrder, days: int = BOOKING_DAYS, now: dt.datetime | None = None
 ) -> list[BookingOption]:
     """The next days' slots for a visit, each marked feasible or not from the engineers' booked days (R-D3)."""
-    from wuyou.dispatch.optimizer import window_options
-    from wuyou.dispatch.services import travel_model
+    from wuyou.dispatch.services import travel_model  # services import this module: late import
 
     now = now or timezone.now()
     outlet = Outlet.objects.get(pk=work_order.outlet_id)

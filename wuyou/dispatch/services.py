@@ -16,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wuyou.accounts.actors import Actor
-from wuyou.accounts.models import Role, StaffProfile
+from wuyou.accounts.models import Role, Skill, StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet, escalation_contacts, outlets_visible
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch import proposal
@@ -145,8 +146,6 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInp
         duration = spec.standard_minutes if spec else DEFAULT_MINUTES[JobType(job_type)]
     if not 5 <= duration <= 600:
         raise ValidationFailed(_("A visit lasts 5 to 600 minutes."), field="duration_minutes")
-    from wuyou.accounts.models import Skill
-
     if data.skill_codes is not None:
         skills = list(Skill.objects.filter(code__in=data.skill_codes))
         unknown = set(data.skill_codes) - {s.code for s in skills}
@@ -776,29 +775,24 @@ def _event_data(step: str, changes: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _step_labels() -> dict[str, Any]:
-    from django.utils.translation import gettext_lazy
-
-    return {
-        "confirm_call": gettext_lazy("appointment confirmed by phone"),
-        "on_the_way": gettext_lazy("engineer on the way"),
-        "arrived": gettext_lazy("engineer arrived"),
-        "diagnosis": gettext_lazy("diagnosis recorded"),
-        "work_done": gettext_lazy("work recorded"),
-        "parts_used": gettext_lazy("parts used"),
-        "take_back": gettext_lazy("unit taken back for repair"),
-        "test_run": gettext_lazy("test run"),
-        "rating": gettext_lazy("customer rated the visit and signed"),
-        "done": gettext_lazy("visit done"),
-        "nobody_home": gettext_lazy("nobody home"),
-        "entry_refused": gettext_lazy("entry refused"),
-        "running_late": gettext_lazy("running late"),
-        "compensation": gettext_lazy("customer asks for compensation"),
-        "hand_back": gettext_lazy("visit handed back for reassignment"),
-    }
-
-
-STEP_LABELS = _step_labels()
+# What each step and exception is called in the request's history and messages.
+STEP_LABELS: dict[str, Any] = {
+    "confirm_call": gettext_lazy("appointment confirmed by phone"),
+    "on_the_way": gettext_lazy("engineer on the way"),
+    "arrived": gettext_lazy("engineer arrived"),
+    "diagnosis": gettext_lazy("diagnosis recorded"),
+    "work_done": gettext_lazy("work recorded"),
+    "parts_used": gettext_lazy("parts used"),
+    "take_back": gettext_lazy("unit taken back for repair"),
+    "test_run": gettext_lazy("test run"),
+    "rating": gettext_lazy("customer rated the visit and signed"),
+    "done": gettext_lazy("visit done"),
+    "nobody_home": gettext_lazy("nobody home"),
+    "entry_refused": gettext_lazy("entry refused"),
+    "running_late": gettext_lazy("running late"),
+    "compensation": gettext_lazy("customer asks for compensation"),
+    "hand_back": gettext_lazy("visit handed back for reassignment"),
+}
 
 EXCEPTIONS = ("nobody_home", "entry_refused", "running_late", "compensation", "hand_back")
 # Who hears of each exception (R-F8): the centre re-books; the manager visits after a refusal, hears of a late
