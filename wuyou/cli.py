@@ -315,6 +315,35 @@ def run_dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- wuyou policy / wuyou fees --------------------------------------------------------------------
+
+
+@subcommand(
+    "policy",
+    "warranty policies as YAML: wuyou policy load FILE, wuyou policy export [-o FILE] (docs/policies.md)",
+    passthrough=True,
+)
+def run_policy(args: argparse.Namespace) -> int:
+    setup_django()
+    if not {"-h", "--help"} & set(args.rest):
+        prepare_database()
+    manage("policy", *(args.rest or ["--help"]))
+    return 0
+
+
+@subcommand(
+    "fees",
+    "quote a job with its explanations: wuyou fees quote --serial S --job-type repair --cause quality …",
+    passthrough=True,
+)
+def run_fees(args: argparse.Namespace) -> int:
+    setup_django()
+    if not {"-h", "--help"} & set(args.rest):
+        prepare_database()
+    manage("fees", *(args.rest or ["--help"]))
+    return 0
+
+
 # -- wuyou migrate ---------------------------------------------------------------------------------
 
 

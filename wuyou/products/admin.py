@@ -1,4 +1,4 @@
-"""Django admin for the catalogue (categories, models with job specifications) and units with their history."""
+"""Django admin for the catalogue (categories, models with job specifications), units with their history, policies."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from wuyou.products.models import JobSpec, ProductCategory, ProductModel, Unit, UnitEvent
+from wuyou.products.models import JobSpec, ProductCategory, ProductModel, Unit, UnitEvent, WarrantyPolicy
 
 
 class ProductModelInline(admin.TabularInline):
@@ -82,3 +84,35 @@ class UnitAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(WarrantyPolicy)
+class WarrantyPolicyAdmin(admin.ModelAdmin):
+    """Warranty and fee policies (R-B3, R-B4): shown as YAML; edited through `wuyou policy load FILE`."""
+
+    list_display = ("code", "name", "applies_to_kind", "applies_to_code", "is_active", "updated_at")
+    list_filter = ("applies_to_kind", "is_active")
+    search_fields = ("code", "name", "applies_to_code")
+    fields = ("code", "name", "applies_to_kind", "applies_to_code", "is_active", "updated_at", "how_to_edit", "as_yaml")
+    readonly_fields = ("code", "name", "applies_to_kind", "applies_to_code", "updated_at", "how_to_edit", "as_yaml")
+
+    @admin.display(description=_("how to edit"))
+    def how_to_edit(self, obj: WarrantyPolicy) -> str:
+        # The document is validated as a whole (rules, overlapping versions); a field-by-field form would skip that.
+        return str(
+            _(
+                "The rules are read-only here. Export with `wuyou policy export > policies.yaml`, edit the file, "
+                "and load it back with `wuyou policy load policies.yaml`: the whole file is checked and applied, "
+                "or nothing is. Only the active flag can be changed here. See docs/policies.md."
+            )
+        )
+
+    @admin.display(description=_("policy (YAML)"))
+    def as_yaml(self, obj: WarrantyPolicy) -> SafeString:
+        import yaml
+
+        text = yaml.safe_dump(obj.document, allow_unicode=True, sort_keys=False, width=100)
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # new policies come from a YAML file, validated as a whole

@@ -146,3 +146,30 @@ class UnitEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.verb}"
+
+
+class WarrantyPolicy(models.Model):
+    """A company's warranty and fee policy (R-B3, R-B4), stored as the document `products.policy` reads."""
+
+    class AppliesTo(models.TextChoices):
+        PRODUCT_MODEL = "product_model", _("Product model")
+        CATEGORY = "category", _("Category")
+        DEFAULT = "default", _("Default (everything else)")
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    applies_to_kind = models.CharField(_("applies to"), max_length=20, choices=AppliesTo.choices)
+    applies_to_code = models.CharField(_("model or category code"), max_length=50, blank=True)
+    # The policy_to_dict form; written only by services.policy_load, which validates it first.
+    document = models.JSONField(_("policy document"), default=dict)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("warranty policy")
+        verbose_name_plural = _("warranty policies")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["applies_to_kind", "applies_to_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -1,13 +1,27 @@
-"""Reads of the catalogue and of units, scoped to the acting user."""
+"""Reads of the catalogue, of units (scoped to the acting user), of warranty policies and fee quotes."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor, Scope
-from wuyou.core.errors import NotFound
+from wuyou.core.errors import NotFound, ValidationFailed
 from wuyou.customers.selectors import customers_visible
-from wuyou.products.models import ProductModel, Unit, UnitEvent
+from wuyou.products.models import ProductModel, Unit, UnitEvent, WarrantyPolicy
+from wuyou.products.policy import (
+    NATIONAL_THREE_GUARANTEES,
+    PartInput,
+    Policy,
+    PolicyError,
+    Quote,
+    policy_from_dict,
+    quote,
+)
 
 
 def product_models_active() -> QuerySet[ProductModel]:
@@ -36,3 +50,54 @@ def unit_get_by_serial(*, actor: Actor, serial: str) -> Unit:
 def unit_history(*, unit: Unit) -> QuerySet[UnitEvent]:
     """The unit's own history across owners, newest first."""
     return unit.events.select_related("actor__staff").order_by("-occurred_at", "-id")
+
+
+def policy_for_unit(unit: Unit) -> Policy:
+    """The unit's policy: its model's, else its category's, else the default (三包 if none is stored)."""
+    product_model = unit.product_model
+    candidates = WarrantyPolicy.objects.filter(is_active=True)
+    for kind, code in (
+        (WarrantyPolicy.AppliesTo.PRODUCT_MODEL, product_model.code),
+        (WarrantyPolicy.AppliesTo.CATEGORY, product_model.category.code),
+        (WarrantyPolicy.AppliesTo.DEFAULT, ""),
+    ):
+        row = candidates.filter(applies_to_kind=kind, applies_to_code=code).order_by("code").first()
+        if row is not None:
+            return policy_from_dict(row.document)  # stored documents were validated on load
+    return NATIONAL_THREE_GUARANTEES
+
+
+def fee_quote(
+    *,
+    actor: Actor,
+    serial: str,
+    job_type: str,
+    fault_cause: str,
+    service_date: dt.date,
+    parts: Iterable[PartInput] = (),
+    labour_fee: Decimal = Decimal("0.00"),
+    card_prices: Mapping[str, Decimal] | None = None,
+) -> tuple[Unit, Quote]:
+    """Price a job on a visible unit under its policy (R-B3, R-B4); bad input names the field, nothing is written."""
+    try:
+        unit = unit_get_by_serial(actor=actor, serial=serial)
+    except NotFound:
+        # Another outlet's unit reads exactly like a missing one: no existence leak.
+        raise ValidationFailed(_("Unknown serial number."), field="serial") from None
+    if unit.purchase_date is None:
+        raise ValidationFailed(_("The unit has no purchase date; record it before quoting."), field="serial")
+    try:
+        return unit, quote(
+            policy_for_unit(unit),
+            purchased_on=unit.purchase_date,
+            installed_on=unit.installed_on,
+            service_date=service_date,
+            job_type=job_type,
+            fault_cause=fault_cause,
+            parts=parts,
+            labour_fee=labour_fee,
+            card_prices=card_prices,
+        )
+    except PolicyError as error:
+        first = next(iter(error.errors))
+        raise ValidationFailed(f"{first}: {error.errors[first]}", errors=error.errors, field=first) from None

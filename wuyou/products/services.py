@@ -1,21 +1,27 @@
-"""Writes for products: registering serial-numbered units (R-B2)."""
+"""Writes for products: registering serial-numbered units (R-B2) and loading warranty policies (R-B3, R-B4)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
+import yaml
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor
-from wuyou.accounts.models import Outlet
+from wuyou.accounts.models import Outlet, Role
 from wuyou.core.errors import Conflict, PermissionDenied, ValidationFailed
 from wuyou.customers.models import Customer, TimelineEntry
 from wuyou.customers.services import timeline_record
-from wuyou.products.models import ProductModel, Unit, UnitEvent
+from wuyou.products.models import ProductCategory, ProductModel, Unit, UnitEvent, WarrantyPolicy
+from wuyou.products.policy import Policy, PolicyError, policy_from_dict, policy_to_dict
+
+audit_log = logging.getLogger("wuyou.audit")
 
 SERIAL_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9\-]{5,39}$")
 EARLIEST_PURCHASE = dt.date(1990, 1, 1)
@@ -107,3 +113,111 @@ def unit_register(*, actor: Actor, owner: Customer, data: UnitInput) -> Unit:
             _("Serial number %(serial)s is already registered.") % {"serial": serial}, field="serial"
         ) from None
     return unit
+
+
+# -- warranty policies (R-B3, R-B4) -----------------------------------------------------------------
+
+POLICY_EDITOR_ROLES = frozenset({Role.ADMIN, Role.SERVICE_MANAGER})
+POLICY_FILE_MAX_CHARS = 1_000_000
+
+
+def _yaml_documents(text: str) -> list[Any]:
+    """The policy mappings of a YAML file: one policy, a list, `policies: [...]`, or several documents."""
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "file"
+        problem = getattr(error, "problem", None) or str(error)
+        raise ValidationFailed(
+            _("The YAML file is malformed at %(where)s: %(problem)s") % {"where": where, "problem": problem},
+            field="file",
+        ) from None
+    found: list[Any] = []
+    for document in documents:
+        if isinstance(document, dict) and set(document) == {"policies"}:
+            found.extend(document["policies"] if isinstance(document["policies"], list) else [document["policies"]])
+        elif isinstance(document, list):
+            found.extend(document)
+        else:
+            found.append(document)
+    if not found:
+        raise ValidationFailed(_("The file holds no policy."), field="policies")
+    return found
+
+
+def _check_applies_to(policy: Policy, path: str, errors: dict[str, str]) -> None:
+    kind, code = policy.applies_to.kind, policy.applies_to.code
+    if kind == "product_model" and not ProductModel.objects.filter(code=code).exists():
+        errors[f"{path}applies_to.code"] = _("Unknown product model %(code)s.") % {"code": code}
+    if kind == "category" and not ProductCategory.objects.filter(code=code).exists():
+        errors[f"{path}applies_to.code"] = _("Unknown product category %(code)s.") % {"code": code}
+
+
+def policy_load(*, actor: Actor, text: str) -> list[WarrantyPolicy]:
+    """Validate a YAML file of one or several policies and store them all, or none (R-B3, R-B4)."""
+    if actor.role not in POLICY_EDITOR_ROLES:
+        raise PermissionDenied(_("Only an administrator or a service manager may load policies."))
+    if len(text) > POLICY_FILE_MAX_CHARS:
+        raise ValidationFailed(_("The policy file is larger than 1 MB."), field="file")
+    documents = _yaml_documents(text)
+    several = len(documents) > 1
+    errors: dict[str, str] = {}
+    policies: list[Policy] = []
+    targets: dict[tuple[str, str], str] = {}
+    for i, document in enumerate(documents):
+        prefix = f"policies[{i}]." if several else ""
+        try:
+            policy = policy_from_dict(document)
+        except PolicyError as error:
+            errors.update({f"{prefix}{path}": message for path, message in error.errors.items()})
+            continue
+        if any(p.code == policy.code for p in policies):
+            errors[f"{prefix}code"] = _("Policy %(code)s appears twice in the file.") % {"code": policy.code}
+        target = (policy.applies_to.kind, policy.applies_to.code)
+        holder = targets.get(target) or (
+            WarrantyPolicy.objects.filter(is_active=True, applies_to_kind=target[0], applies_to_code=target[1])
+            .exclude(code=policy.code)
+            .values_list("code", flat=True)
+            .first()
+        )
+        if holder is not None and holder != policy.code:
+            errors[f"{prefix}applies_to"] = _("Policy %(code)s already applies to the same products.") % {
+                "code": holder
+            }
+        targets[target] = policy.code
+        _check_applies_to(policy, prefix, errors)
+        policies.append(policy)
+    if errors:
+        first = next(iter(errors))
+        raise ValidationFailed(
+            _("The policy file is invalid: %(path)s: %(message)s") % {"path": first, "message": errors[first]},
+            errors=errors,
+            field=first,
+        )
+    stored: list[WarrantyPolicy] = []
+    with transaction.atomic():
+        for policy in policies:
+            row, _created = WarrantyPolicy.objects.update_or_create(
+                code=policy.code,
+                defaults={
+                    "name": policy.name,
+                    "applies_to_kind": policy.applies_to.kind,
+                    "applies_to_code": policy.applies_to.code,
+                    "document": policy_to_dict(policy),
+                    "is_active": True,
+                },
+            )
+            stored.append(row)
+    # No event table for configuration yet: the audit log records who changed which promise.
+    audit_log.info("policies loaded user=%s codes=%s", actor.user_id, ",".join(p.code for p in policies))
+    return stored
+
+
+def policy_export() -> str:
+    """All active policies as one YAML file (`policies: [...]`) that `policy_load` reads back unchanged."""
+    documents = [
+        policy_to_dict(policy_from_dict(row.document))
+        for row in WarrantyPolicy.objects.filter(is_active=True).order_by("code")
+    ]
+    return yaml.safe_dump({"policies": documents}, allow_unicode=True, sort_keys=False, width=100)
