@@ -45,7 +45,7 @@ def units(network):
 
 
 def quote(network, body, *, language="en", staff=None):
-    return ApiClient(staff=staff or network.clerk_a).post("/fees/quote", body, HTTP_ACCEPT_LANGUAGE=language)
+    return ApiClient(staff=staff or network.clerk_a).post("/fees/quote", body, **{"Accept-Language": language})
 
 
 def body(serial, **overrides):
