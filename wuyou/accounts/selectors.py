@@ -141,6 +141,21 @@ def escalation_contacts(outlet_ids: Iterable[int]) -> EscalationContacts:
     )
 
 
+def outlet_contact_ids(
+    outlet_id: int, *, clerks: bool = False, managers: bool = False, service_managers: bool = False
+) -> list[int]:
+    """User ids of an outlet's clerks and/or managers (head office's when it has none), and the service managers."""
+    contacts = escalation_contacts([outlet_id])
+    ids: list[int] = []
+    if clerks:
+        ids += contacts.clerks.get(outlet_id, []) or contacts.head_office_clerks
+    if managers:
+        ids += contacts.outlet_managers.get(outlet_id, []) or contacts.service_managers
+    if service_managers:
+        ids += contacts.service_managers
+    return list(dict.fromkeys(ids))
+
+
 def calendar_for(*, actor: Actor | None, outlet_code: str | None) -> WorkCalendar:
     """The calendar named by an outlet code the actor sees (no actor: any outlet, for admins' shell), else the org's."""
     if not outlet_code:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor, Scope
-from wuyou.accounts.selectors import escalation_contacts, scoped_to_actor
+from wuyou.accounts.selectors import outlet_contact_ids, scoped_to_actor
 from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import (
     TAKE_BACK_STAGES,
@@ -29,7 +28,7 @@ from wuyou.dispatch.models import (
     WorkOrderStatus,
 )
 from wuyou.dispatch.selectors import work_order_get
-from wuyou.notifications.services import message_fan_out, message_queue
+from wuyou.notifications.services import message_to_staff
 from wuyou.tickets.services import request_record
 
 MAX_LOAN_DAYS = 90  # a repair that takes longer is a replacement case, not a loan
@@ -299,24 +298,19 @@ def _work_order_for_loans(*, actor: Actor, work_order_id: int, any_status: bool 
 
 def _flag_no_loaner(*, take_back: TakeBack, work_order: WorkOrder) -> None:
     # The outlet manager (or, with none, the service managers) finds a loaner or calls the customer.
-    contacts = escalation_contacts([work_order.outlet_id])
-    user_ids = contacts.outlet_managers.get(work_order.outlet_id, []) or contacts.service_managers
-    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
-    message_queue(
-        messages=message_fan_out(
-            recipients=users,
-            kind="loaner_shortage",
-            subject=_("Take-back with no loaner available"),
-            body=_(
-                "Unit %(serial)s (%(model)s) was taken back on receipt %(receipt)s; the outlet has no loaner of "
-                "that kind available."
-            )
-            % {
-                "serial": take_back.unit.serial,
-                "model": take_back.unit.product_model.name,
-                "receipt": take_back.receipt_number,
-            },
-            ref=f"take_back:{take_back.pk}",
-            dedupe_key=f"take-back-no-loaner:{take_back.pk}",
+    message_to_staff(
+        user_ids=outlet_contact_ids(work_order.outlet_id, managers=True),
+        kind="loaner_shortage",
+        subject=_("Take-back with no loaner available"),
+        body=_(
+            "Unit %(serial)s (%(model)s) was taken back on receipt %(receipt)s; the outlet has no loaner of "
+            "that kind available."
         )
+        % {
+            "serial": take_back.unit.serial,
+            "model": take_back.unit.product_model.name,
+            "receipt": take_back.receipt_number,
+        },
+        ref=f"take_back:{take_back.pk}",
+        dedupe_key=f"take-back-no-loaner:{take_back.pk}",
     )

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Role, Skill, StaffProfile
-from wuyou.accounts.selectors import calendar_for_outlet, escalation_contacts, outlets_visible
+from wuyou.accounts.selectors import calendar_for_outlet, outlet_contact_ids, outlets_visible
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch import proposal
 from wuyou.dispatch.models import (
@@ -36,7 +35,7 @@ from wuyou.dispatch.models import (
 from wuyou.dispatch.optimizer import plan_check, solve
 from wuyou.dispatch.selectors import day_origin, day_problem
 from wuyou.dispatch.travel import GreatCircleTravel
-from wuyou.notifications.services import message_fan_out, message_queue
+from wuyou.notifications.services import message_to_staff
 from wuyou.products.models import JobSpec, JobType
 from wuyou.tickets.models import OPEN_STATUSES, CallType, Priority, ServiceRequest, Status
 from wuyou.tickets.services import request_assign, request_record, request_transition
@@ -595,29 +594,14 @@ def _engineer_of(actor: Actor, wo: WorkOrder) -> None:
         raise PermissionDenied(_("Your role may not record visits."))
 
 
-def _user_ids(outlet_id: int, *, managers: bool, clerks: bool, service_managers: bool = False) -> list[int]:
-    contacts = escalation_contacts([outlet_id])
-    ids: list[int] = []
-    if clerks:
-        ids += contacts.clerks.get(outlet_id, []) or contacts.head_office_clerks
-    if managers:
-        ids += contacts.outlet_managers.get(outlet_id, []) or contacts.service_managers
-    if service_managers:
-        ids += contacts.service_managers
-    return list(dict.fromkeys(ids))
-
-
 def _tell(wo: WorkOrder, *, kind: str, subject: str, body: str, user_ids: list[int], key: str) -> None:
-    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
-    message_queue(
-        messages=message_fan_out(
-            recipients=users,
-            kind=kind,
-            subject=subject,
-            body=body,
-            ref=f"work_order:{wo.pk}",
-            dedupe_key=f"wo:{wo.pk}:{key}",
-        )
+    message_to_staff(
+        user_ids=user_ids,
+        kind=kind,
+        subject=subject,
+        body=body,
+        ref=f"work_order:{wo.pk}",
+        dedupe_key=f"wo:{wo.pk}:{key}",
     )
 
 
@@ -873,7 +857,7 @@ def work_order_exception(
                 kind=f"visit_{kind}",
                 subject=summary,
                 body=body + (f" ({late_minutes} min)" if late_minutes else ""),
-                user_ids=_user_ids(work_order.outlet_id, **told),
+                user_ids=outlet_contact_ids(work_order.outlet_id, **told),
                 key=key,
             )
     return work_order

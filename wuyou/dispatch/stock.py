@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Role, StaffProfile
-from wuyou.accounts.selectors import escalation_contacts, scoped_to_actor
+from wuyou.accounts.selectors import outlet_contact_ids, scoped_to_actor
 from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import (
     GOOD_STOCK_KINDS,
@@ -37,7 +36,7 @@ from wuyou.dispatch.models import (
     WorkOrderStatus,
 )
 from wuyou.dispatch.selectors import work_order_get
-from wuyou.notifications.services import message_fan_out, message_queue
+from wuyou.notifications.services import message_to_staff
 from wuyou.tickets.services import request_record
 
 MAX_QUANTITY = 999  # more than a van or a store would move in one go: a typo, not an order
@@ -449,18 +448,13 @@ def _warn_low_stock(*, part: Part, place: StockPlace, level: int) -> None:
     # Once per part, place and day: the outlet manager (or, with none, the service managers) restocks.
     if place.outlet_id is None:
         return
-    contacts = escalation_contacts([place.outlet_id])
-    user_ids = contacts.outlet_managers.get(place.outlet_id, []) or contacts.service_managers
-    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
     today: dt.date = timezone.localdate()
-    message_queue(
-        messages=message_fan_out(
-            recipients=users,
-            kind="low_stock",
-            subject=_("Low stock: %(part)s") % {"part": part.name},
-            body=_("%(place)s holds %(level)d of %(code)s %(part)s (low level %(low)d).")
-            % {"place": place, "level": level, "code": part.code, "part": part.name, "low": part.low_stock_level},
-            ref=f"stock_place:{place.pk}",
-            dedupe_key=f"low-stock:{part.pk}:{place.pk}:{today.isoformat()}",
-        )
+    message_to_staff(
+        user_ids=outlet_contact_ids(place.outlet_id, managers=True),
+        kind="low_stock",
+        subject=_("Low stock: %(part)s") % {"part": part.name},
+        body=_("%(place)s holds %(level)d of %(code)s %(part)s (low level %(low)d).")
+        % {"place": place, "level": level, "code": part.code, "part": part.name, "low": part.low_stock_level},
+        ref=f"stock_place:{place.pk}",
+        dedupe_key=f"low-stock:{part.pk}:{place.pk}:{today.isoformat()}",
     )

@@ -105,6 +105,16 @@ def message_fan_out(
     return messages
 
 
+def message_to_staff(*, user_ids: Iterable[int], kind: str, subject: str, body: str, ref: str, dedupe_key: str) -> int:
+    """Queue one message to each active staff user (in the caller's transaction); returns how many were new."""
+    users = get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)
+    return message_queue(
+        messages=message_fan_out(
+            recipients=users, kind=kind, subject=subject, body=body, ref=ref, dedupe_key=dedupe_key
+        )
+    )
+
+
 def message_queue(*, messages: Sequence[OutgoingMessage], now: dt.datetime | None = None) -> int:
     """Write messages to the outbox in the caller's transaction; on commit one delivery task is enqueued.
 
