@@ -123,7 +123,12 @@ def work_order_out(actor: Actor, wo: WorkOrder, today: _Today | None = None) -> 
         diagnosis=wo.diagnosis,
         work_done=wo.work_done,
         parts_used=[
-            PartOut(name=str(p.get("name", "")), serial=str(p.get("serial", "")), quantity=int(p.get("quantity", 1)))
+            PartOut(
+                code=str(p.get("code", "")),
+                name=str(p.get("name", "")),
+                serial=str(p.get("serial", "")),
+                quantity=int(p.get("quantity", 1)),
+            )
             for p in (wo.parts_used or [])
             if isinstance(p, dict)
         ],
@@ -387,7 +392,7 @@ def work_order_step(
         step=step,
         data=services.StepInput(
             note=payload.note,
-            parts=tuple((p.name, p.serial, p.quantity) for p in payload.parts),
+            parts=tuple((p.code, p.serial, p.quantity) for p in payload.parts),
             receipt=payload.receipt,
             test_run_ok=payload.test_run_ok,
             quality=payload.quality,

@@ -95,8 +95,9 @@ class WindowOut(Schema):
 
 
 class PartOut(Schema):
-    """A part fitted on the visit."""
+    """A part fitted on the visit, as booked out of the van."""
 
+    code: str
     name: str
     serial: str
     quantity: int
@@ -291,9 +292,9 @@ class MyDayOut(Schema):
 
 
 class PartIn(Schema):
-    """A part fitted: name, serial number (if any), quantity."""
+    """A part fitted from the van: catalogue code, serial number (serialised parts), quantity."""
 
-    name: CleanText = Field(..., min_length=1, max_length=100)
+    code: CleanText = Field(..., min_length=1, max_length=40)
     serial: CleanText = Field("", max_length=60)
     quantity: int = Field(1, ge=1, le=99)
 

@@ -20,8 +20,10 @@ from django.utils.translation import gettext_lazy
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Role, Skill, StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet, outlet_contact_ids, outlets_visible
-from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from wuyou.core.errors import Conflict, DomainError, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch import proposal
+from wuyou.dispatch.fees import finish_check, parts_agreed_check
+from wuyou.dispatch.loans import take_back_record
 from wuyou.dispatch.models import (
     PLANNABLE,
     STARTED,
@@ -34,6 +36,7 @@ from wuyou.dispatch.models import (
 )
 from wuyou.dispatch.optimizer import plan_check, solve
 from wuyou.dispatch.selectors import day_origin, day_problem
+from wuyou.dispatch.stock import part_consume
 from wuyou.dispatch.travel import GreatCircleTravel
 from wuyou.notifications.services import message_to_staff
 from wuyou.products.models import JobSpec, JobType
@@ -639,7 +642,7 @@ class StepInput:
     """What the engineer enters for a step; only the fields of that step are read."""
 
     note: str = ""
-    parts: tuple[tuple[str, str, int], ...] = ()  # (part name, serial, quantity)
+    parts: tuple[tuple[str, str, int], ...] = ()  # (catalogue part code, serial, quantity)
     receipt: str = ""
     test_run_ok: bool | None = None
     quality: int | None = None
@@ -667,18 +670,18 @@ def _step_changes(step: str, wo: WorkOrder, data: StepInput, now: dt.datetime) -
     if step == "parts_used":
         if not data.parts:
             raise ValidationFailed(_("List at least one part."), field="parts")
-        parts = []
-        for i, (name, serial, quantity) in enumerate(data.parts):
-            if not name.strip():
-                raise ValidationFailed(_("Name the part."), field=f"parts[{i}].name")
+        for i, (code, _serial, quantity) in enumerate(data.parts):
+            if not code.strip():
+                raise ValidationFailed(_("Choose the part from the catalogue."), field=f"parts[{i}].code")
             if not 1 <= quantity <= 99:
                 raise ValidationFailed(_("A quantity is 1 to 99."), field=f"parts[{i}].quantity")
-            parts.append({"name": name.strip()[:100], "serial": serial.strip()[:60], "quantity": quantity})
-        return {"parts_used": [*wo.parts_used, *parts]}, ", ".join(f"{p['name']} {p['serial']}" for p in parts)
+        return {}, note  # booked from the van inside the step's transaction (_consume_parts)
     if step == "take_back":
         receipt = data.receipt.strip()
         if not receipt:
             raise ValidationFailed(_("Give the number of the take-back receipt the customer signed."), field="receipt")
+        if not data.signed_by.strip():
+            raise ValidationFailed(_("Write who signed the take-back receipt."), field="signed_by")
         return {"take_back_receipt": receipt[:40]}, note
     if step == "test_run":
         if data.test_run_ok is None:
@@ -700,6 +703,7 @@ def _step_changes(step: str, wo: WorkOrder, data: StepInput, now: dt.datetime) -
             "signed_by": data.signed_by.strip()[:50],
         }, note
     # done
+    finish_check(wo)
     if not wo.work_done and not note:
         raise ValidationFailed(_("Record the work done before finishing."), field="note")
     if wo.quality_rating is None:
@@ -726,6 +730,11 @@ def work_order_step(
         changes["status"] = spec.target
     sr = work_order.request
     with transaction.atomic():
+        if step == "parts_used":
+            changes["parts_used"] = [*work_order.parts_used, *_consume_parts(actor, work_order, data.parts, note)]
+            note = ", ".join(f"{p['name']} {p['serial']}".strip() for p in changes["parts_used"][-len(data.parts) :])
+        if step == "take_back":
+            take_back_record(actor=actor, work_order=work_order, receipt_number=data.receipt, signed_by=data.signed_by)
         _version_claim(work_order, expected_version=expected_version, from_status=spec.sources, **changes)
         request_record(
             actor=actor,
@@ -745,6 +754,32 @@ def work_order_step(
             if sr.status in OPEN_STATUSES:
                 request_transition(actor=actor, request=sr, action="resolve", note=work_order.work_done or note)
     return work_order
+
+
+def _consume_parts(
+    actor: Actor, wo: WorkOrder, rows: Sequence[tuple[str, str, int]], note: str
+) -> list[dict[str, Any]]:
+    """Book each part out of the engineer's van, as the customer agreed on the quote; errors name the row."""
+    parts_agreed_check(wo, [(code.strip(), quantity) for code, _serial, quantity in rows])
+    booked = []
+    for i, (code, serial, quantity) in enumerate(rows):
+        try:
+            move = part_consume(
+                actor=actor, work_order_id=wo.pk, part_code=code.strip(), quantity=quantity, serial=serial, note=note
+            )
+        except DomainError as exc:
+            name = {"part": "code", "part_code": "code", None: "code"}.get(exc.field, exc.field)
+            raise type(exc)(exc.message, field=f"parts[{i}].{name}") from None
+        booked.append(
+            {
+                "code": move.part.code,
+                "name": move.part.name,
+                "serial": move.serial,
+                "quantity": quantity,
+                "move": move.pk,
+            }
+        )
+    return booked
 
 
 def _event_data(step: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""API endpoints for units (register, list, get with history), the phone/serial lookup and fee quotes."""
+"""API endpoints for units (register, list, get with history) and the phone/serial lookup."""
 
 from __future__ import annotations
 
@@ -17,13 +17,9 @@ from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, CleanText, IdempotencyKey, 
 from wuyou.customers.api import customer_out
 from wuyou.customers.selectors import customers_visible
 from wuyou.products import selectors, services
-from wuyou.products.explanations import quote_as_dict
 from wuyou.products.models import Unit, UnitEvent
-from wuyou.products.policy import PartInput
 from wuyou.products.schemas import (
     LookupOut,
-    QuoteIn,
-    QuoteOut,
     UnitDetailOut,
     UnitEventOut,
     UnitIn,
@@ -33,7 +29,6 @@ from wuyou.products.schemas import (
 
 router = Router(tags=["units"])
 lookup_router = Router(tags=["lookup"])
-fees_router = Router(tags=["fees"])
 
 HISTORY_LIMIT = 200
 
@@ -179,33 +174,3 @@ def lookup(
     if phone is not None:
         return _lookup_by_phone(actor, phone)
     return _lookup_by_serial(actor, serial or "")
-
-
-@fees_router.post("/quote", response=QuoteOut, summary="Quote a job, explaining every charge")
-def fee_quote(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
-    """Price a job on a visible unit under its warranty policy; each line names the rule and version behind it.
-
-    Nothing is written: the quote is shown to the customer before work. Explanations follow the
-    request's language (Accept-Language).
-    """
-    unit, priced = selectors.fee_quote(
-        actor=actor_of(request),
-        serial=payload.serial,
-        job_type=payload.job_type,
-        fault_cause=payload.fault_cause,
-        service_date=payload.service_date,
-        parts=[
-            PartInput(
-                code=p.code,
-                name=p.name,
-                cost_price=p.cost_price,
-                retail_price=p.retail_price,
-                quantity=p.quantity,
-                component=p.component,
-            )
-            for p in payload.parts
-        ],
-        labour_fee=payload.labour_fee,
-        card_prices=payload.card_prices,
-    )
-    return quote_as_dict(unit.serial, priced)

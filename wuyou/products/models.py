@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +66,13 @@ class JobSpec(models.Model):
     )
     job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
     standard_minutes = models.PositiveSmallIntegerField(_("standard duration (minutes)"))
+    labour_fee = models.DecimalField(
+        _("standard labour fee (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_("The fee schedule's labour charge for this job; the warranty policy decides who pays it."),
+    )
     skills = models.ManyToManyField(Skill, blank=True, related_name="job_specs", verbose_name=_("required skills"))
 
     class Meta:
@@ -72,6 +81,7 @@ class JobSpec(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["product_model", "job_type"], name="jobspec_unique_type"),
             models.CheckConstraint(condition=models.Q(standard_minutes__gt=0), name="jobspec_positive_minutes"),
+            models.CheckConstraint(condition=models.Q(labour_fee__gte=0), name="jobspec_labour_fee_not_negative"),
         ]
 
     def __str__(self) -> str:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
@@ -72,68 +71,3 @@ class LookupOut(Schema):
 
     customers: list[CustomerOut]
     units: list[UnitOut]
-
-
-# -- fee quote (R-B3, R-B4) ------------------------------------------------------------------------
-
-Yuan = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
-
-
-class QuotePartIn(Schema):
-    """A spare part the job needs, with both catalogue prices."""
-
-    code: CleanText = Field(min_length=1, max_length=50)
-    name: CleanText = Field(min_length=1, max_length=200)
-    cost_price: Yuan
-    retail_price: Yuan
-    quantity: int = Field(1, ge=-1000, le=1000)
-    component: CleanText = Field("whole_unit", min_length=1, max_length=50)
-
-
-class QuoteIn(Schema):
-    """A job to price: the unit, what is wrong, the parts and labour, and the service date."""
-
-    serial: CleanText = Field(min_length=1, max_length=40)
-    job_type: CleanText = Field(min_length=1, max_length=30)
-    fault_cause: CleanText = Field(min_length=1, max_length=30)
-    service_date: BoundedDate
-    parts: list[QuotePartIn] = Field(default_factory=list, max_length=100)
-    labour_fee: Yuan = Decimal("0.00")
-    card_prices: dict[str, Yuan] = Field(default_factory=dict, max_length=100)
-
-
-class QuoteLineOut(Schema):
-    """One priced line and the promise behind it."""
-
-    kind: str
-    code: str
-    name: str
-    quantity: int
-    amount: Decimal
-    customer_share: Decimal
-    rule: str
-    policy_version: str
-    explanation_key: str
-    explanation: str
-    notes: list[str]
-
-
-class QuoteOptionOut(Schema):
-    """Return or exchange instead of repair, and until when."""
-
-    kind: str
-    eligible: bool
-    deadline: dt.date
-    explanation: str
-
-
-class QuoteOut(Schema):
-    """A priced job: lines, totals, the customer's options, and the policy version applied."""
-
-    serial: str
-    policy: str
-    policy_version: str
-    lines: list[QuoteLineOut]
-    total: Decimal
-    customer_total: Decimal
-    options: list[QuoteOptionOut]

@@ -84,10 +84,32 @@ def fee_quote(
     except NotFound:
         # Another outlet's unit reads exactly like a missing one: no existence leak.
         raise ValidationFailed(_("Unknown serial number."), field="serial") from None
+    return unit, unit_fee_quote(
+        unit,
+        job_type=job_type,
+        fault_cause=fault_cause,
+        service_date=service_date,
+        parts=parts,
+        labour_fee=labour_fee,
+        card_prices=card_prices,
+    )
+
+
+def unit_fee_quote(
+    unit: Unit,
+    *,
+    job_type: str,
+    fault_cause: str,
+    service_date: dt.date,
+    parts: Iterable[PartInput] = (),
+    labour_fee: Decimal = Decimal("0.00"),
+    card_prices: Mapping[str, Decimal] | None = None,
+) -> Quote:
+    """Price a job on a unit the caller has already found in the actor's scope (e.g. through a visible visit)."""
     if unit.purchase_date is None:
         raise ValidationFailed(_("The unit has no purchase date; record it before quoting."), field="serial")
     try:
-        return unit, quote(
+        return quote(
             policy_for_unit(unit),
             purchased_on=unit.purchase_date,
             installed_on=unit.installed_on,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,8 +17,17 @@ from tests.factories import CustomerFactory, ProductModelFactory, UnitFactory
 from wuyou.accounts.models import Certificate, Skill, StaffProfile
 from wuyou.calendars.models import BusinessCalendar, WorkingPeriod
 from wuyou.customers.models import Address
-from wuyou.dispatch.models import FieldEngineer, StartPlace, WorkOrder
+from wuyou.dispatch.fees import QuotePart, quote_decide, visit_quote_offer
+from wuyou.dispatch.models import FeeQuote, FieldEngineer, Part, StartPlace, StockPlace, StockPlaceKind, WorkOrder
 from wuyou.dispatch.services import WorkOrderInput, work_order_open
+from wuyou.dispatch.stock import (
+    PartQuantity,
+    part_receive,
+    requisition_approve,
+    requisition_fulfil,
+    requisition_request,
+    stock_place_ensure,
+)
 from wuyou.products.models import JobSpec, JobType
 from wuyou.tickets.models import ServiceRequest
 from wuyou.tickets.services import RequestInput, request_open
@@ -118,3 +128,43 @@ def field_service(network):
             boiler=boiler,
             model_code=model.code,
         )
+
+
+# -- parts in the engineer's van and a quote the customer agreed to (issue 5) --------------------------------------
+
+
+def catalogue_part(code: str, name: str, cost: str, retail: str, **kw) -> Part:
+    """A part of the catalogue (serialised unless `is_consumable=True`)."""
+    return Part.objects.get_or_create(
+        code=code, defaults={"name": name, "cost_price": Decimal(cost), "retail_price": Decimal(retail), **kw}
+    )[0]
+
+
+def van_stocked(network, engineer: StaffProfile, quantities: dict[str, int]) -> StockPlace:
+    """Parts into the outlet's store and on to the engineer's van, the way they travel: receipt, requisition."""
+    manager = network.actor(network.outlet_manager_a if engineer.outlet_id == network.outlet_a.pk else network.manager)
+    store = stock_place_ensure(kind=StockPlaceKind.OUTLET, outlet_id=engineer.outlet_id)
+    van = stock_place_ensure(kind=StockPlaceKind.VAN, engineer=engineer)
+    lines = []
+    for code, quantity in quantities.items():
+        part_receive(actor=network.actor(network.manager), place_id=store.pk, part_code=code, quantity=quantity)
+        lines.append(PartQuantity(code, quantity))
+    requisition = requisition_request(actor=network.actor(engineer), destination_id=van.pk, lines=lines)
+    requisition_approve(actor=manager, requisition_id=requisition.pk)
+    requisition_fulfil(actor=manager, requisition_id=requisition.pk)
+    return van
+
+
+def quote_agreed(actor, wo: WorkOrder, *parts: tuple[str, int], fault_cause: str = "quality") -> FeeQuote:
+    """Quote the visit with these (code, quantity) parts and record the customer's signed acceptance."""
+    fee = visit_quote_offer(
+        actor=actor, work_order=wo, fault_cause=fault_cause, parts=[QuotePart(c, q) for c, q in parts]
+    )
+    return quote_decide(actor=actor, quote_id=fee.pk, decision="accept", signed_by="李建国", signature=SIGNATURE)
+
+
+# A real 1×1 PNG, so a receipt can draw it.
+SIGNATURE = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)

@@ -23,12 +23,11 @@ from wuyou.dispatch.schemas import (
     WorkOrderStatusValue,
 )
 from wuyou.dispatch.services import EXCEPTIONS, STEPS, plan_run
-from wuyou.dispatch.tests.conftest import TODAY, local
+from wuyou.dispatch.tests.conftest import SIGNATURE, TODAY, catalogue_part, local, van_stocked
 from wuyou.notifications.models import Message
 from wuyou.products.models import JobType
 from wuyou.tickets.models import RequestEvent, ServiceRequest, Status
 
-SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
 PHONE = "13612349876"
 MASKED = "136****9876"
 EN = {"Accept-Language": "en"}
@@ -160,14 +159,23 @@ def test_a_visit_is_opened_booked_planned_committed_and_walked_to_done(field_ser
     assert dt.datetime.fromisoformat(stop["leave_at"]) < dt.datetime.fromisoformat(stop["planned_start"])
     assert me.get(f"/dispatch/work-orders/{wo['id']}").json()["customer_phone"] == PHONE
 
+    catalogue_part("CAP-1", "启动电容", "12.00", "35.00")
+    van_stocked(net, engineer, {"CAP-1": 2})
+    for step, body in [("confirm_call", {}), ("on_the_way", {}), ("arrived", {}), ("diagnosis", {"note": "电容老化"})]:
+        assert me.post(f"/dispatch/work-orders/{wo['id']}/steps/{step}", body).status_code == 200
+    # The customer sees the quote before work and signs for it; then the part comes out of the van.
+    quoted = me.post(f"/fees/work-orders/{wo['id']}/quote", {"fault_cause": "quality", "parts": [{"code": "CAP-1"}]})
+    assert quoted.status_code == 201, quoted.content
+    assert (quoted.json()["status"], quoted.json()["customer_total"]) == ("proposed", "35.00")
+    accepted = me.post(
+        f"/fees/quotes/{quoted.json()['id']}/decision",
+        {"decision": "accept", "signed_by": "李建国", "signature": SIGNATURE},
+    )
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.content
     for step, body in [
-        ("confirm_call", {}),
-        ("on_the_way", {}),
-        ("arrived", {}),
-        ("diagnosis", {"note": "电容老化"}),
-        ("parts_used", {"parts": [{"name": "启动电容", "serial": "CAP-2026-001", "quantity": 1}]}),
+        ("parts_used", {"parts": [{"code": "CAP-1", "serial": "CAP-2026-001", "quantity": 1}]}),
         ("work_done", {"note": "更换启动电容"}),
-        ("take_back", {"receipt": "TB-0001"}),
+        ("take_back", {"receipt": "TB-0001", "signed_by": "李建国"}),
         ("test_run", {"test_run_ok": True}),
         ("rating", {"quality": 5, "attitude": 4, "signature": SIGNATURE, "signed_by": "李建国"}),
         ("done", {}),
@@ -181,7 +189,9 @@ def test_a_visit_is_opened_booked_planned_committed_and_walked_to_done(field_ser
         4,
         True,
     )
-    assert done["parts_used"] == [{"name": "启动电容", "serial": "CAP-2026-001", "quantity": 1}]
+    assert done["parts_used"] == [{"code": "CAP-1", "name": "启动电容", "serial": "CAP-2026-001", "quantity": 1}]
+    receipt = me.get(f"/fees/work-orders/{wo['id']}/receipt").json()
+    assert [(line["code"], line["serials"]) for line in receipt["lines"]] == [("CAP-1", ["CAP-2026-001"])]
     assert (done["diagnosis"], done["take_back_receipt"], done["test_run_ok"]) == ("电容老化", "TB-0001", True)
     assert ServiceRequest.objects.get(pk=sr.pk).status == Status.RESOLVED
 
@@ -392,10 +402,11 @@ def on_site(field_service):
         ("teleport", {}, "step"),
         ("diagnosis", {"note": "   "}, "note"),
         ("parts_used", {}, "parts"),
-        ("parts_used", {"parts": [{"name": "", "quantity": 1}]}, "parts[0].name"),
-        ("parts_used", {"parts": [{"name": "电容", "quantity": 0}]}, "parts[0].quantity"),
-        ("parts_used", {"parts": [{"name": "电容", "quantity": 100}]}, "parts[0].quantity"),
+        ("parts_used", {"parts": [{"code": "", "quantity": 1}]}, "parts[0].code"),
+        ("parts_used", {"parts": [{"code": "CAP-1", "quantity": 0}]}, "parts[0].quantity"),
+        ("parts_used", {"parts": [{"code": "CAP-1", "quantity": 100}]}, "parts[0].quantity"),
         ("take_back", {"receipt": ""}, "receipt"),
+        ("take_back", {"receipt": "TB-1"}, "signed_by"),
         ("test_run", {}, "test_run_ok"),
         ("rating", {"quality": 6, "attitude": 5, "signature": SIGNATURE}, "quality"),
         ("rating", {"quality": 5, "attitude": 0, "signature": SIGNATURE}, "attitude"),

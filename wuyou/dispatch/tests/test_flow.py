@@ -7,7 +7,7 @@ from django.utils import translation
 from wuyou.dispatch.models import DispatchPlan, PlanStatus, WorkOrder, WorkOrderStatus
 from wuyou.dispatch.selectors import engineer_day_route
 from wuyou.dispatch.services import StepInput, plan_commit, plan_request, plan_run, work_order_step
-from wuyou.dispatch.tests.conftest import TODAY
+from wuyou.dispatch.tests.conftest import TODAY, catalogue_part, quote_agreed, van_stocked
 from wuyou.tickets.models import ServiceRequest, Status
 
 SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
@@ -38,18 +38,24 @@ def test_a_booked_day_is_optimised_committed_and_walked_to_done(field_service, d
     stop = next(s for s in stops if s.work_order.pk == near.pk)
     assert stop.leave_at is not None and stop.leave_at < near.planned_start
     me = net.actor(engineer)
+    catalogue_part("CAP-1", "启动电容", "12.00", "35.00")
+    van_stocked(net, engineer, {"CAP-1": 1})
     wo = WorkOrder.objects.select_related("request", "engineer").get(pk=near.pk)
     for step, data in [
         ("confirm_call", StepInput()),
         ("on_the_way", StepInput()),
         ("arrived", StepInput()),
         ("diagnosis", StepInput(note="电容老化")),
-        ("parts_used", StepInput(parts=(("启动电容", "CAP-2026-001", 1),))),
+        ("quote", None),
+        ("parts_used", StepInput(parts=(("CAP-1", "CAP-2026-001", 1),))),
         ("work_done", StepInput(note="更换启动电容")),
         ("test_run", StepInput(test_run_ok=True)),
         ("rating", StepInput(quality=5, attitude=5, signature=SIGNATURE, signed_by="李建国")),
         ("done", StepInput()),
     ]:
+        if data is None:  # the customer sees the price first, and signs for it
+            quote_agreed(me, wo, ("CAP-1", 1))
+            continue
         wo = work_order_step(actor=me, work_order=wo, step=step, data=data)
     assert wo.status == WorkOrderStatus.DONE
     sr = ServiceRequest.objects.get(pk=wo.request_id)

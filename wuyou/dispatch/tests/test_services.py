@@ -38,7 +38,7 @@ from wuyou.dispatch.services import (
     work_order_open,
     work_order_step,
 )
-from wuyou.dispatch.tests.conftest import TODAY, local
+from wuyou.dispatch.tests.conftest import TODAY, catalogue_part, local, quote_agreed, van_stocked
 from wuyou.notifications.models import Message
 from wuyou.tickets.models import ClockOutcome, ClockState, RequestClock, RequestEvent, ServiceRequest, Status
 from wuyou.tickets.services import request_transition
@@ -637,11 +637,15 @@ def test_r_f3_arrival_meets_the_on_site_clock_and_starts_the_request(planned):
 def test_r_f3_done_resolves_the_request_and_starts_the_callback_clock(planned):
     f, wo = planned
     me = engineer_actor(f, wo)
+    catalogue_part("CAP-1", "启动电容", "12.00", "35.00")
+    catalogue_part("R32", "冷媒", "40.00", "80.00", is_consumable=True)
+    van_stocked(f.network, wo.engineer, {"CAP-1": 1, "R32": 2})
+    wo = work_order_step(actor=me, work_order=wo, step="arrived", data=StepInput())
+    quote_agreed(me, wo, ("CAP-1", 1), ("R32", 2))
     for step, data in [
-        ("arrived", StepInput()),
-        ("take_back", StepInput(receipt="TB-001")),
-        ("parts_used", StepInput(parts=(("启动电容", "CAP-1", 1),))),
-        ("parts_used", StepInput(parts=(("冷媒", "", 2),))),
+        ("take_back", StepInput(receipt="TB-001", signed_by="李建国")),
+        ("parts_used", StepInput(parts=(("CAP-1", "CAP-SN-1", 1),))),
+        ("parts_used", StepInput(parts=(("R32", "", 2),))),
         ("test_run", StepInput(test_run_ok=False, note="噪音大")),
         ("rating", StepInput(quality=4, attitude=5, note="客户不便签字")),
     ]:
@@ -673,8 +677,10 @@ def test_r_f3_done_resolves_the_request_and_starts_the_callback_clock(planned):
         ("diagnosis", StepInput(note="  "), "note"),
         ("parts_used", StepInput(), "parts"),
         ("parts_used", StepInput(parts=(("电容", "", 0),)), "parts[0].quantity"),
-        ("parts_used", StepInput(parts=(("电容", "", 1), (" ", "", 1))), "parts[1].name"),
+        ("parts_used", StepInput(parts=(("电容", "", 1), (" ", "", 1))), "parts[1].code"),
+        ("parts_used", StepInput(parts=(("CAP-1", "", 1),)), "parts"),  # nothing quoted and agreed yet
         ("take_back", StepInput(), "receipt"),
+        ("take_back", StepInput(receipt="TB-1"), "signed_by"),
         ("test_run", StepInput(), "test_run_ok"),
         ("done", StepInput(note="修好了"), "rating"),
     ],

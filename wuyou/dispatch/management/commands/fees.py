@@ -15,28 +15,24 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
 
 from wuyou.core.errors import DomainError
-from wuyou.products import selectors
+from wuyou.dispatch.fees import QuotePart, parts_quote
 from wuyou.products.explanations import quote_as_dict
 from wuyou.products.management.commands.policy import command_actor
-from wuyou.products.policy import WHOLE_UNIT, PartInput
 
 
-def part_from_text(text: str) -> PartInput:
-    """`CODE:NAME:COST:RETAIL[:QTY[:COMPONENT]]` → a part; CommandError naming --part if malformed."""
+def part_from_text(text: str) -> QuotePart:
+    """`CODE[:QTY[:CARD_PRICE]]` → a catalogue part; CommandError naming --part if malformed."""
     fields = text.split(":")
-    if not 4 <= len(fields) <= 6:
-        raise CommandError(f"--part {text!r}: write CODE:NAME:COST:RETAIL[:QTY[:COMPONENT]]", returncode=2)
+    if not 1 <= len(fields) <= 3 or not fields[0].strip():
+        raise CommandError(f"--part {text!r}: write CODE[:QTY[:CARD_PRICE]]", returncode=2)
     try:
-        return PartInput(
-            code=fields[0],
-            name=fields[1],
-            cost_price=Decimal(fields[2]),
-            retail_price=Decimal(fields[3]),
-            quantity=int(fields[4]) if len(fields) > 4 and fields[4] else 1,
-            component=fields[5] if len(fields) > 5 and fields[5] else WHOLE_UNIT,
+        return QuotePart(
+            code=fields[0].strip(),
+            quantity=int(fields[1]) if len(fields) > 1 and fields[1] else 1,
+            card_price=Decimal(fields[2]) if len(fields) > 2 and fields[2] else None,
         )
     except (InvalidOperation, ValueError):
-        raise CommandError(f"--part {text!r}: prices must be numbers and QTY a whole number", returncode=2) from None
+        raise CommandError(f"--part {text!r}: QTY must be a whole number, CARD_PRICE a number", returncode=2) from None
 
 
 class Command(BaseCommand):
@@ -49,9 +45,9 @@ class Command(BaseCommand):
         q.add_argument("--job-type", default="repair", help="repair, maintenance, software_setup, trade_in, …")
         q.add_argument("--cause", default="quality", help="quality, user_damage, wear or misuse")
         q.add_argument("--date", default=None, help="service date YYYY-MM-DD (default: today)")
-        q.add_argument("--part", action="append", default=[], help="CODE:NAME:COST:RETAIL[:QTY[:COMPONENT]]")
-        q.add_argument("--labour", default="0", help="labour fee in yuan (default 0)")
-        q.add_argument("--card-price", action="append", default=[], help="CODE:PRICE from the warranty card")
+        q.add_argument("--part", action="append", default=[], help="catalogue part CODE[:QTY[:CARD_PRICE]]")
+        q.add_argument("--labour", default=None, help="labour fee in yuan (default: the fee schedule's for the job)")
+        q.add_argument("--labour-card-price", default=None, help="labour price on the customer's warranty card")
         q.add_argument("--user", help="act as this user (default: the command-line operator)")
         q.add_argument("--json", action="store_true", help="print the quote as JSON")
         q.add_argument("--language", default="en", help="language of the explanations, e.g. en, zh-hans (default en)")
@@ -61,13 +57,14 @@ class Command(BaseCommand):
 
         try:
             service_date = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
-            labour = Decimal(options["labour"])
-            cards = {code: Decimal(price) for code, _sep, price in (c.partition(":") for c in options["card_price"])}
+            labour = Decimal(options["labour"]) if options["labour"] is not None else None
+            card = options["labour_card_price"]
+            labour_card = Decimal(card) if card is not None else None
         except (ValueError, InvalidOperation):
             raise CommandError("--date must be YYYY-MM-DD; --labour and card prices numbers", returncode=2) from None
         parts = [part_from_text(p) for p in options["part"]]
         try:
-            unit, priced = selectors.fee_quote(
+            unit, priced = parts_quote(
                 actor=command_actor(options.get("user")),
                 serial=options["serial"],
                 job_type=options["job_type"],
@@ -75,7 +72,7 @@ class Command(BaseCommand):
                 service_date=service_date,
                 parts=parts,
                 labour_fee=labour,
-                card_prices=cards,
+                labour_card_price=labour_card,
             )
         except DomainError as error:
             for path, message in (error.errors or {"input": error.message}).items():

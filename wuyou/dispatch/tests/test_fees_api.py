@@ -11,23 +11,26 @@ from django.core.management.base import CommandError
 
 from tests.api_client import ApiClient, fields_of
 from tests.factories import CategoryFactory, CustomerFactory, ProductModelFactory, UnitFactory
+from wuyou.dispatch.models import Part
 from wuyou.products import services
 from wuyou.products.tests.test_policy_store import AIR_CONDITIONER, install_sanbao
 
-COMPRESSOR = {
-    "code": "CMP-35",
-    "name": "压缩机",
-    "cost_price": "600.00",
-    "retail_price": "900.00",
-    "quantity": 1,
-    "component": "compressor",
-}
-FAN = {"code": "FAN-1", "name": "风扇电机", "cost_price": "80.00", "retail_price": "150.00", "quantity": 1}
+COMPRESSOR = {"code": "CMP-35", "quantity": 1}
+FAN = {"code": "FAN-1", "quantity": 1}
+
+
+def catalogue() -> None:
+    """The two parts the tests quote, with cost and retail price and the warranty component."""
+    Part.objects.create(
+        code="CMP-35", name="压缩机", cost_price="600.00", retail_price="900.00", component="compressor"
+    )
+    Part.objects.create(code="FAN-1", name="风扇电机", cost_price="80.00", retail_price="150.00")
 
 
 @pytest.fixture
 def units(network):
     install_sanbao()
+    catalogue()
     model = ProductModelFactory(code="KFR-35GW", category=CategoryFactory(code="air-conditioner"))
     ProductModelFactory(code="WATCH-X1", category=CategoryFactory(code="watch", name="手表"))
     services.policy_load(actor=network.actor(network.manager), text=AIR_CONDITIONER)
@@ -104,7 +107,8 @@ def test_explanations_follow_the_users_language(network, units):
     [
         ({"serial": "NOPE00001"}, "serial"),
         ({"service_date": "2026-02-28"}, "service_date"),
-        ({"parts": [{**FAN, "cost_price": "-1.00"}]}, "parts[0].cost_price"),
+        ({"parts": [{"code": "NOT-IN-CATALOGUE"}]}, "parts[0].code"),
+        ({"parts": [{**FAN, "card_price": "-1.00"}]}, "parts[0].card_price"),
         ({"fault_cause": "gremlins"}, "fault_cause"),
         ({"labour_fee": "-5"}, "labour_fee"),
     ],
@@ -130,7 +134,7 @@ def test_cli_quote_prints_lines_and_explanations(network, units, capsys):
         "--date",
         "2026-11-24",
         "--part",
-        "FAN-1:风扇电机:80:150:1",
+        "FAN-1:1",
         "--labour",
         "80",
     )
