@@ -11,6 +11,7 @@ from wuyou.dispatch.models import (
     AppointmentWindow,
     DispatchPlan,
     EngineerDay,
+    FeeQuote,
     FieldEngineer,
     Loan,
     LoanerStatus,
@@ -102,8 +103,18 @@ class DispatchPlanAdmin(_ReadOnly):
 class PartAdmin(admin.ModelAdmin):
     """The spare-parts catalogue: codes, prices and low-stock levels."""
 
-    list_display = ("code", "name", "cost_price", "retail_price", "unit", "low_stock_level", "is_consumable", "active")
-    list_filter = ("active", "is_consumable")
+    list_display = (
+        "code",
+        "name",
+        "cost_price",
+        "retail_price",
+        "component",
+        "unit",
+        "low_stock_level",
+        "is_consumable",
+        "active",
+    )
+    list_filter = ("active", "is_consumable", "component")
     search_fields = ("code", "name")
 
 
@@ -199,3 +210,24 @@ class TakeBackAdmin(_ReadOnly):
     search_fields = ("unit__serial", "receipt_number", "work_order__number")
     list_select_related = ("unit", "work_order")
     date_hierarchy = "taken_at"
+
+
+@admin.register(FeeQuote)
+class FeeQuoteAdmin(admin.ModelAdmin):
+    """Quotes shown to customers, as shown (read-only: quotes change only through the visit and the centre)."""
+
+    list_display = ("number", "work_order", "status", "fault_cause", "policy_version", "total", "customer_total")
+    list_filter = ("status", "fault_cause", "policy_code")
+    search_fields = ("number", "work_order__number", "signed_by")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in FeeQuote._meta.fields if f.name != "signature"]
+    exclude = ("signature",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: FeeQuote | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: FeeQuote | None = None) -> bool:
+        return False

@@ -154,8 +154,8 @@ def _check_applies_to(policy: Policy, path: str, errors: dict[str, str]) -> None
         errors[f"{path}applies_to.code"] = _("Unknown product category %(code)s.") % {"code": code}
 
 
-def policy_load(*, actor: Actor, text: str) -> list[WarrantyPolicy]:
-    """Validate a YAML file of one or several policies and store them all, or none (R-B3, R-B4)."""
+def policy_check(*, actor: Actor, text: str) -> list[Policy]:
+    """Validate a YAML file of one or several policies as `policy_load` would, writing nothing."""
     if actor.role not in POLICY_EDITOR_ROLES:
         raise PermissionDenied(_("Only an administrator or a service manager may load policies."))
     if len(text) > POLICY_FILE_MAX_CHARS:
@@ -195,6 +195,12 @@ def policy_load(*, actor: Actor, text: str) -> list[WarrantyPolicy]:
             errors=errors,
             field=first,
         )
+    return policies
+
+
+def policy_load(*, actor: Actor, text: str) -> list[WarrantyPolicy]:
+    """Validate a YAML file of one or several policies and store them all, or none (R-B3, R-B4)."""
+    policies = policy_check(actor=actor, text=text)
     stored: list[WarrantyPolicy] = []
     with transaction.atomic():
         for policy in policies:
