@@ -127,17 +127,23 @@
         input.removeAttribute("aria-invalid");
         input.removeAttribute("autofocus");
       });
+      copy.querySelectorAll("select").forEach(function (select) {
+        select.value = "";
+        select.removeAttribute("aria-invalid");
+        select.removeAttribute("autofocus");
+      });
       copy.querySelectorAll(".error").forEach(function (el) { el.remove(); });
       copy.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
       var number = copy.querySelector("[data-part-number]");
       if (number) { number.textContent = String(all.length + 1); }
       rows.appendChild(copy);
-      copy.querySelector("input[name=part_name]").focus();
+      var first = copy.querySelector("select, input");
+      if (first) { first.focus(); }
     });
   }
 
   document.querySelectorAll("[data-signature-pad]").forEach(setUpPad);
-  document.querySelectorAll("form[data-step=parts_used]").forEach(setUpParts);
+  document.querySelectorAll("form[data-step=parts_used], form[data-quote-parts]").forEach(setUpParts);
   // A form sent back with errors is brought into view (a field with autofocus already is); after a save the
   // page lands on the next step.
   var target = document.querySelector(".step-card.has-error, .exception-card.has-error");

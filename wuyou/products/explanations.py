@@ -89,7 +89,8 @@ def explanation_params(explanation: Explanation) -> dict[str, Any]:
     if "labour" in raw:
         params["labour"] = str(LABOUR.get(str(raw["labour"]), raw["labour"]))
     until = raw.get("until")
-    params["until_clause"] = str(_(" until %(until)s") % {"until": until.isoformat()}) if until else ""
+    # A stored quote keeps its dates as ISO text; a fresh one as dates: both read the same.
+    params["until_clause"] = str(_(" until %(until)s") % {"until": _plain(until)}) if until else ""
     step = raw.get("from_years") or 0
     params["age_clause"] = str(_(", from %(years)s years after purchase") % {"years": step}) if step else ""
     brand = raw.get("brand")

@@ -9,10 +9,13 @@ import pytest
 from django.utils import translation
 
 from wuyou.core.masking import mask_phone
-from wuyou.dispatch.models import EngineerDay, WorkOrder, WorkOrderStatus
+from wuyou.dispatch.fees import QuotePart, quote_decide, visit_quote_offer
+from wuyou.dispatch.models import EngineerDay, TakeBack, WorkOrder, WorkOrderStatus
 from wuyou.dispatch.services import StepInput, plan_commit, plan_request, plan_run, work_order_step
 from wuyou.dispatch.tests.conftest import SHANGHAI, TODAY
+from wuyou.dispatch.tests.test_fee_views import parts_and_policy
 from wuyou.notifications.models import Message
+from wuyou.products.models import Unit
 from wuyou.tickets.models import RequestEvent, ServiceRequest, Status
 
 SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
@@ -153,6 +156,7 @@ def test_an_engineer_sees_only_his_own_visits_and_another_outlet_sees_none(field
 
 def test_each_step_form_posts_and_updates_the_visit_up_to_done(field_service, client):
     f = field_service
+    net = f.network
     wo = f.work_order()
     commit_day(f)
     client.force_login(f.network.engineer_a.user)
@@ -169,22 +173,35 @@ def test_each_step_form_posts_and_updates_the_visit_up_to_done(field_service, cl
     assert ServiceRequest.objects.get(pk=wo.request_id).status == Status.IN_PROGRESS
     page = client.get(f"/dispatch/work-orders/{wo.pk}/").content.decode()
     assert all(f'name="step" value="{s}"' in page for s in ("diagnosis", "parts_used", "rating", "done"))
-    assert ok(step(client, wo, step="diagnosis", note="启动电容老化")).diagnosis == "启动电容老化"
+    assert ok(step(client, wo, step="diagnosis", note="压缩机不启动")).diagnosis == "压缩机不启动"
+    # Parts come from the van by catalogue code, once the customer agreed to the quote listing them
+    parts_and_policy(f)
+    Unit.objects.filter(pk=fresh(wo).request.unit_id).update(purchase_date="2021-06-01")  # out of warranty
+    me = net.actor(net.engineer_a)
+    fee = visit_quote_offer(
+        actor=me,
+        work_order=fresh(wo),
+        fault_cause="wear",
+        parts=[QuotePart(code="CMP-35"), QuotePart(code="FLT-01", quantity=2)],
+    )
+    quote_decide(actor=me, quote_id=fee.pk, decision="accept", signed_by="李建国", signature=SIGNATURE)
     done = ok(
         step(
             client,
             wo,
             step="parts_used",
-            part_name=["启动电容", "", "密封圈"],
+            part_code=["CMP-35", "", "FLT-01"],
             part_serial=["CAP-001", "", ""],
             part_quantity=["1", "1", "2"],
         )
     )
-    assert done.parts_used == [
-        {"name": "启动电容", "serial": "CAP-001", "quantity": 1},
-        {"name": "密封圈", "serial": "", "quantity": 2},
+    assert [(p["code"], p["name"], p["serial"], p["quantity"]) for p in done.parts_used] == [
+        ("CMP-35", "压缩机", "CAP-001", 1),
+        ("FLT-01", "过滤网", "", 2),
     ]
-    assert ok(step(client, wo, step="take_back", receipt="TB-2026-0042")).take_back_receipt == "TB-2026-0042"
+    taken = ok(step(client, wo, step="take_back", receipt="TB-2026-0042", signed_by="李建国"))
+    assert taken.take_back_receipt == "TB-2026-0042"
+    assert TakeBack.objects.get(work_order=wo).signed_by == "李建国"
     assert ok(step(client, wo, step="work_done", note="更换启动电容")).work_done == "更换启动电容"
     tested = ok(step(client, wo, step="test_run", test_run="failed", note="外机异响"))
     assert tested.test_run_ok is False and tested.test_run_note == "外机异响"
@@ -198,7 +215,7 @@ def test_each_step_form_posts_and_updates_the_visit_up_to_done(field_service, cl
     )
     # The record so far is on the page
     page = client.get(f"/dispatch/work-orders/{wo.pk}/").content.decode()
-    for shown in ("启动电容老化", "CAP-001", "TB-2026-0042", "Quality 4/5", f'src="{SIGNATURE}"'):
+    for shown in ("压缩机不启动", "CAP-001", "TB-2026-0042", "Quality 4/5", f'src="{SIGNATURE}"'):
         assert shown in page
     response = step(client, wo, step="done")
     assert response.status_code == 302 and response["Location"] == "/my-day/"
@@ -233,17 +250,27 @@ BAD_INPUT = [
     ),
     (
         "step-parts_used",
-        {"step": "parts_used", "part_name": [""], "part_serial": ["SN-9"], "part_quantity": ["1"]},
-        "Name the part.",
+        {"step": "parts_used", "part_code": [""], "part_serial": ["SN-9"], "part_quantity": ["1"]},
+        "Choose the part from the catalogue.",
     ),
     (
         "step-parts_used",
-        {"step": "parts_used", "part_name": ["电容"], "part_serial": [""], "part_quantity": ["x"]},
+        {"step": "parts_used", "part_code": ["CMP-35"], "part_serial": [""], "part_quantity": ["x"]},
         "A quantity is 1 to 99.",
     ),
-    ("step-parts_used", {"step": "parts_used", "part_name": [""], "part_quantity": ["1"]}, "List at least one part."),
+    ("step-parts_used", {"step": "parts_used", "part_code": [""], "part_quantity": ["1"]}, "List at least one part."),
+    (
+        "step-parts_used",
+        {"step": "parts_used", "part_code": ["CMP-35"], "part_serial": ["SN-1"], "part_quantity": ["1"]},
+        "Quote the repair and have the customer agree before using parts.",
+    ),
     ("step-diagnosis", {"step": "diagnosis", "note": "  "}, "Write what you found or did."),
     ("step-take_back", {"step": "take_back", "receipt": ""}, "Give the number of the take-back receipt"),
+    (
+        "step-take_back",
+        {"step": "take_back", "receipt": "TB-2026-0042", "signed_by": " "},
+        "Write who signed the take-back receipt.",
+    ),
     ("step-test_run", {"step": "test_run"}, "Say whether the test run passed."),
     ("step-done", {"step": "done"}, "Record the work done before finishing."),
     ("exception-running_late", {"kind": "running_late", "late_minutes": "0"}, "Say how late, 1 to 600 minutes."),

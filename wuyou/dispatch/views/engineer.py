@@ -26,6 +26,7 @@ from wuyou.core.htmx import found_or_404
 from wuyou.customers.selectors import phone_for_display
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.models import PLANNABLE, STARTED, WorkOrder, WorkOrderStatus
+from wuyou.dispatch.views import fees as fee_views
 
 # The steps shown on the visit page, in the order the engineer takes them, by the status the visit is in.
 ROAD_STEPS = ("confirm_call", "on_the_way", "arrived")
@@ -259,8 +260,10 @@ def _step_cards(wo: WorkOrder, posted: Posted | None) -> list[Card]:
             button=str(STEP_BUTTONS[key]),
             recorded=_recorded(wo, key),
             optional=key in OPTIONAL_STEPS,
-            parts=[{"name": "", "serial": "", "quantity": "1", "errors": {}}] if key == "parts_used" else [],
         )
+        if key == "parts_used":
+            # The agreed quote's parts not yet booked, serials to type; else one empty row.
+            card.parts = fee_views.agreed_part_rows(wo) or [{"code": "", "serial": "", "quantity": "1", "errors": {}}]
         if key == "rating":
             # Rated already: the form starts from what was saved, signature included, so a correction keeps it.
             card.values = {
@@ -297,13 +300,21 @@ def _next_step(cards: list[Card]) -> str:
     return cards[-1].key if cards else ""
 
 
-def _detail_context(
-    actor: Actor, wo: WorkOrder, *, posted: Posted | None = None, alert: str = "", conflict: str = ""
+def visit_context(
+    actor: Actor,
+    wo: WorkOrder,
+    *,
+    posted: Posted | None = None,
+    alert: str = "",
+    conflict: str = "",
+    quote_posted: fee_views.QuotePosted | None = None,
 ) -> dict[str, Any]:
+    """The visit page's context; the fee views render it too, with their form's errors (`quote_posted`)."""
     visible = selectors.phone_visible_to_engineer(wo, today=_today(wo.outlet_id))
     phone, dialable = _phone(actor, wo, visible)
     may_record = _may_record(actor, wo)
     steps = _step_cards(wo, posted) if may_record else []
+    on_site = may_record and wo.status == WorkOrderStatus.ON_SITE
     return {
         "wo": wo,
         "sr": wo.request,
@@ -324,6 +335,12 @@ def _detail_context(
         "late_alert_minutes": services.LATE_ALERT_MINUTES,
         "max_signature_chars": services.MAX_SIGNATURE_CHARS,
         "is_mine": actor.role == Role.ENGINEER,
+        # The quote card sits after the diagnosis while the engineer is on site; later, a line with the receipt.
+        "quote_card": fee_views.quote_card(actor, wo, quote_posted) if on_site else None,
+        "quote_summary": fee_views.quote_summary(wo),
+        "has_quote_posted": quote_posted is not None,
+        "part_choices": fee_views.parts_choices(actor, wo) if on_site else [],
+        "take_back": wo.take_backs.order_by("-pk").first() if wo.take_back_receipt else None,
     }
 
 
@@ -333,7 +350,7 @@ def work_order_detail(request: HttpRequest, work_order_id: int) -> HttpResponse:
     """The visit: its facts, the next steps as big buttons, the exceptions, and what was recorded so far."""
     actor = actor_of(request)
     wo = _work_order(request, actor, work_order_id)
-    return render(request, "dispatch/work_order.html", _detail_context(actor, wo))
+    return render(request, "dispatch/work_order.html", visit_context(actor, wo))
 
 
 def _form_errors(form: forms.Form) -> dict[str, str]:
@@ -342,17 +359,17 @@ def _form_errors(form: forms.Form) -> dict[str, str]:
 
 def _parts(request: HttpRequest) -> tuple[list[dict[str, Any]], tuple[tuple[str, str, int], ...], dict[str, str]]:
     """The part rows as posted (blank rows dropped), the service's tuples, and quantities that are not numbers."""
-    names = request.POST.getlist("part_name")
+    codes = request.POST.getlist("part_code")
     serials = request.POST.getlist("part_serial")
     quantities = request.POST.getlist("part_quantity")
     rows: list[dict[str, Any]] = []
-    for i in range(max(len(names), len(serials), len(quantities))):
-        name = names[i].strip() if i < len(names) else ""
+    for i in range(max(len(codes), len(serials), len(quantities))):
+        code = codes[i].strip() if i < len(codes) else ""
         serial = serials[i].strip() if i < len(serials) else ""
         quantity = quantities[i].strip() if i < len(quantities) else ""
-        if not name and not serial and quantity in ("", "1"):
+        if not code and not serial and quantity in ("", "1"):
             continue  # an empty row left on the form
-        rows.append({"name": name[:100], "serial": serial[:60], "quantity": quantity[:6], "errors": {}})
+        rows.append({"code": code[:40], "serial": serial[:64], "quantity": quantity[:6], "errors": {}})
     parsed: list[tuple[str, str, int]] = []
     errors: dict[str, str] = {}
     for i, row in enumerate(rows):
@@ -361,12 +378,12 @@ def _parts(request: HttpRequest) -> tuple[list[dict[str, Any]], tuple[tuple[str,
         except ValueError:
             errors[f"parts[{i}].quantity"] = _("A quantity is 1 to 99.")
             count = 0
-        parsed.append((row["name"], row["serial"], count))
+        parsed.append((row["code"], row["serial"], count))
     return rows, tuple(parsed), errors
 
 
 def _place_part_errors(rows: list[dict[str, Any]], errors: dict[str, str]) -> dict[str, str]:
-    """Put `parts[i].name`-style messages on their row; the rest stay on the card."""
+    """Put `parts[i].code`-style messages on their row; the rest stay on the card."""
     rest = {}
     for path, message in errors.items():
         if path.startswith("parts[") and "]." in path:
@@ -380,29 +397,29 @@ def _place_part_errors(rows: list[dict[str, Any]], errors: dict[str, str]) -> di
 
 def _refused(request: HttpRequest, actor: Actor, wo: WorkOrder, posted: Posted, exc: DomainError) -> HttpResponse:
     """The page again after a service said no: a stale version or a step no longer allowed shows the visit as it is."""
-    if isinstance(exc, Conflict):
+    if isinstance(exc, Conflict) and not (exc.field or "").startswith("parts"):
         fresh = _work_order(request, actor, wo.pk)
         stale = exc.field in (None, "version")
         message = _("This visit was changed by someone else; reload it and try again.") if stale else exc.message
-        context = _detail_context(actor, fresh, conflict=message if stale else "", alert="" if stale else message)
+        context = visit_context(actor, fresh, conflict=message if stale else "", alert="" if stale else message)
         return render(request, "dispatch/work_order.html", context, status=409)
-    known = {"note", "receipt", "test_run", "quality", "attitude", "signature", "parts", "late_minutes"}
+    known = {"note", "receipt", "signed_by", "test_run", "quality", "attitude", "signature", "parts", "late_minutes"}
     errors = {("test_run" if k == "test_run_ok" else k): v for k, v in exc.errors.items()}
     errors = _place_part_errors(posted.parts, errors)
     posted.errors = {k: v for k, v in errors.items() if k in known or k == "rating"}
     rest = [v for k, v in errors.items() if k not in posted.errors]
     alert = " ".join(rest) if rest or posted.errors else exc.message
-    status = 403 if exc.status == 403 else 422
+    status = exc.status if exc.status in (403, 409) else 422  # 409: the van is short of a part
     return render(
-        request, "dispatch/work_order.html", _detail_context(actor, wo, posted=posted, alert=alert), status=status
+        request, "dispatch/work_order.html", visit_context(actor, wo, posted=posted, alert=alert), status=status
     )
 
 
 def _bad_form(request: HttpRequest, actor: Actor, wo: WorkOrder, posted: Posted) -> HttpResponse:
     if "version" in posted.errors or "step" in posted.errors or "kind" in posted.errors:
         alert = _("The form was incomplete; reload the page and try again.")
-        return render(request, "dispatch/work_order.html", _detail_context(actor, wo, alert=alert), status=422)
-    return render(request, "dispatch/work_order.html", _detail_context(actor, wo, posted=posted), status=422)
+        return render(request, "dispatch/work_order.html", visit_context(actor, wo, alert=alert), status=422)
+    return render(request, "dispatch/work_order.html", visit_context(actor, wo, posted=posted), status=422)
 
 
 def _visit_url(wo: WorkOrder, anchor: str = "") -> str:
