@@ -17,7 +17,17 @@ from tests.factories import CustomerFactory, RequestFactory, StaffFactory, UnitF
 from wuyou.accounts.models import Role
 from wuyou.accounts.services import api_token_issue, api_token_revoke
 from wuyou.customers.models import PersonalDataReveal, TimelineEntry
-from wuyou.dispatch.models import DispatchPlan, WorkOrder
+from wuyou.dispatch.models import (
+    DispatchPlan,
+    FeeQuote,
+    Loan,
+    LoanerUnit,
+    Requisition,
+    StockPlaceKind,
+    TakeBack,
+    WorkOrder,
+)
+from wuyou.dispatch.stock import stock_place_ensure
 from wuyou.tickets.models import ServiceRequest, Status
 
 A_NAME = "欧阳娜娜"
@@ -37,6 +47,8 @@ NEUTRAL_PARAMS = {
     "within_hours",
     "day",
     "days",
+    "open",
+    "returned",
 }
 # Routes that answer from the working-day calendar alone: no customer data to leak (their outlet scope is tested in
 # wuyou/calendars/tests/test_checks.py).
@@ -81,10 +93,54 @@ def a_world(network):
         planned_start=start,
     )
     plan = DispatchPlan.objects.create(outlet=network.outlet_a, day=timezone.localdate())
+    # Outlet A's parts store with a requisition, and the unit taken back against a loaner (issue 5 items 4 and 5).
+    store = stock_place_ensure(kind=StockPlaceKind.OUTLET, outlet_id=network.outlet_a.pk)
+    requisition = Requisition.objects.create(
+        source=stock_place_ensure(kind=StockPlaceKind.HEAD_OFFICE), destination=store, requested_by=network.clerk_a.user
+    )
+    take_back = TakeBack.objects.create(
+        work_order=work_order, unit=unit, taken_at=timezone.now(), receipt_number="TB-SCOPE", signed_by=A_NAME
+    )
+    loaner = LoanerUnit.objects.create(outlet=network.outlet_a, product_model=unit.product_model, serial="LN-SCOPE-A")
+    loan = Loan.objects.create(
+        loaner=loaner,
+        take_back=take_back,
+        work_order=work_order,
+        unit=unit,
+        lent_at=timezone.now(),
+        due_back_on=timezone.localdate() + dt.timedelta(days=7),
+        receipt_number="LN-SCOPE",
+        signed_by=A_NAME,
+    )
+    # The visit's quote, accepted, so its receipt exists too (issue 5 item 3).
+    FeeQuote.objects.create(
+        work_order=work_order,
+        number="WO991231000001-Q1",
+        status="accepted",
+        job_type="repair",
+        fault_cause="quality",
+        service_date=timezone.localdate(),
+        policy_code="cn-sanbao",
+        policy_version="sanbao-2013",
+        lines=[],
+        total="0.00",
+        customer_total="0.00",
+        signed_by=A_NAME,
+    )
     # Outlet B has its own data, so that B's callers see non-empty lists.
     b_customer = CustomerFactory(outlet=network.outlet_b, name="马晓东")
     RequestFactory(customer=b_customer, unit=UnitFactory(owner=b_customer), assignee=network.engineer_b)
-    return {"customer": customer, "unit": unit, "request": request, "work_order": work_order, "plan": plan}
+    return {
+        "customer": customer,
+        "unit": unit,
+        "request": request,
+        "work_order": work_order,
+        "plan": plan,
+        "place": store,
+        "requisition": requisition,
+        "take_back": take_back,
+        "loan": loan,
+    }
 
 
 def outlet_b_callers(network) -> dict[str, ApiClient]:
@@ -127,6 +183,10 @@ def calls_against_a(a_world, network) -> list[tuple[str, dict[str, object]]]:
         "serial": unit.serial,
         "work_order_id": a_world["work_order"].pk,
         "plan_id": a_world["plan"].pk,
+        "place_id": a_world["place"].pk,
+        "requisition_id": a_world["requisition"].pk,
+        "take_back_id": a_world["take_back"].pk,
+        "loan_id": a_world["loan"].pk,
     }
     pointing = {
         "q": [A_NAME, A_PHONE, unit.serial, A_STREET, A_PHONE[:6]],

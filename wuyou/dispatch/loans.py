@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,6 +89,50 @@ def loans_overdue(*, actor: Actor, today: dt.date | None = None) -> QuerySet[Loa
     return (
         loans_visible(actor=actor).filter(returned_at__isnull=True, due_back_on__lt=today).order_by("due_back_on", "pk")
     )
+
+
+def loaners_to_lend(*, actor: Actor, take_back: TakeBack) -> QuerySet[LoanerUnit]:
+    """Available loaners of the take-back's outlet, the unit's own category first (what the lend form offers)."""
+    found = take_back_get(actor=actor, take_back_id=take_back.pk)
+    category_id = found.unit.product_model.category_id
+    return (
+        LoanerUnit.objects.filter(outlet_id=found.work_order.outlet_id, status=LoanerStatus.AVAILABLE)
+        .select_related("product_model")
+        .order_by(
+            Case(When(product_model__category_id=category_id, then=0), default=1, output_field=IntegerField()),
+            "serial",
+        )
+    )
+
+
+def take_backs_short_of_loaner(take_backs: list[TakeBack]) -> set[int]:
+    """Ids of the take-backs whose outlet has no available loaner of the unit's category and none lent against them.
+
+    One query for the whole list: the loaners screen marks these for the outlet manager.
+    """
+    if not take_backs:
+        return set()
+    covered = set(
+        Loan.objects.filter(take_back__in=take_backs, returned_at__isnull=True).values_list("take_back_id", flat=True)
+    )
+    stocked = set(
+        LoanerUnit.objects.filter(
+            status=LoanerStatus.AVAILABLE, outlet_id__in={tb.work_order.outlet_id for tb in take_backs}
+        ).values_list("outlet_id", "product_model__category_id")
+    )
+    return {
+        tb.pk
+        for tb in take_backs
+        if tb.pk not in covered
+        and tb.stage != TakeBackStage.RETURNED
+        and (tb.work_order.outlet_id, tb.unit.product_model.category_id) not in stocked
+    }
+
+
+def take_back_next_stage(take_back: TakeBack) -> str | None:
+    """The stage the unit goes to next, or None once it is back with the customer."""
+    index = TAKE_BACK_STAGES.index(take_back.stage)
+    return TAKE_BACK_STAGES[index + 1] if index + 1 < len(TAKE_BACK_STAGES) else None
 
 
 # ------------------------------------------------------------------------------------------------------ services

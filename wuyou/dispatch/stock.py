@@ -155,6 +155,64 @@ def requisition_get(*, actor: Actor, requisition_id: int) -> Requisition:
     return found
 
 
+def stock_moves(*, actor: Actor, place_id: int) -> QuerySet[StockMove]:
+    """The ledger of a visible place, newest first, with what each row points at (for the place's page)."""
+    place = stock_place_get(actor=actor, place_id=place_id)
+    return (
+        StockMove.objects.filter(place=place)
+        .select_related("part", "work_order", "requisition", "actor__staff")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def stock_overview(*, actor: Actor) -> list[tuple[StockPlace, list[StockLine]]]:
+    """Every visible place with its levels (as stock_levels), in two queries whatever the number of places."""
+    places = list(stock_places_visible(actor=actor).order_by("kind", "outlet__code", "engineer__display_name", "pk"))
+    levels: dict[tuple[int, int], list[int]] = {}
+    rows = (
+        StockMove.objects.filter(place__in=[p.pk for p in places])
+        .values("place_id", "part_id", "kind")
+        .annotate(s=Sum("quantity"))
+    )
+    for row in rows:
+        good_faulty = levels.setdefault((row["place_id"], row["part_id"]), [0, 0])
+        good_faulty[1 if row["kind"] == StockMoveKind.FAULTY_RETURN else 0] += int(row["s"])
+    parts = Part.objects.in_bulk({part_id for _place, part_id in levels})
+    by_place: dict[int, list[StockLine]] = {p.pk: [] for p in places}
+    place_of = {p.pk: p for p in places}
+    for (place_id, part_id), (good, faulty) in levels.items():
+        line = StockLine(place=place_of[place_id], part=parts[part_id], quantity=good, faulty=faulty)
+        by_place[place_id].append(line)
+    return [(p, sorted(by_place[p.pk], key=lambda line: line.part.code)) for p in places]
+
+
+def parts_catalogue(*, query: str = "", include_inactive: bool = False) -> QuerySet[Part]:
+    """The parts catalogue (prices are not outlet data: every staff member may look them up), searched by code/name."""
+    qs = Part.objects.all() if include_inactive else Part.objects.filter(active=True)
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    return qs.order_by("code")
+
+
+def requisition_destinations(*, actor: Actor) -> list[StockPlace]:
+    """Places the actor may ask parts for: an engineer his own van, desk staff the visible stores and vans.
+
+    The actor's own van or store is made on first use, so that a new engineer or outlet can ask at once.
+    """
+    if actor.scope is Scope.OWN_JOBS and actor.user_id is not None:
+        engineer = StaffProfile.objects.filter(user_id=actor.user_id, role=Role.ENGINEER).first()
+        if engineer is None or engineer.outlet_id is None:
+            return []
+        return [stock_place_ensure(kind=StockPlaceKind.VAN, engineer=engineer)]
+    if not actor.can_run_desk:
+        return []
+    if actor.outlet_id is not None:
+        stock_place_ensure(kind=StockPlaceKind.OUTLET, outlet_id=actor.outlet_id)
+    places = stock_places_visible(actor=actor).exclude(kind=StockPlaceKind.HEAD_OFFICE)
+    return sorted(places, key=lambda p: (p.outlet_id or 0, p.kind != StockPlaceKind.OUTLET, str(p)))
+
+
 # ------------------------------------------------------------------------------------------------------- services
 
 

@@ -1,7 +1,8 @@
-"""Dispatcher board, booking a visit, and the engineer's day."""
+"""Dispatcher board, booking a visit, the engineer's day; fees (fees_urls), spare parts and loaners (parts_urls)."""
 
 from django.urls import path
 
+from wuyou.dispatch import fees_urls, parts_urls
 from wuyou.dispatch.views import board, booking, engineer
 
 app_name = "dispatch"
@@ -27,4 +28,8 @@ urlpatterns = [
         engineer.work_order_exception,
         name="work_order_exception",
     ),
+    # The quote, the customer's answer, the receipt and the centre's disputes (views/fees.py)
+    *fees_urls.urlpatterns,
+    # Spare parts and loaners (views/parts.py, views/loaners.py)
+    *parts_urls.urlpatterns,
 ]
