@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -79,7 +80,7 @@ def _header(receipt: Receipt, company: str, s: dict[str, ParagraphStyle]) -> lis
     unit = sr.unit
     issued = timezone.localtime(receipt.issued_at)
     facts = [
-        (_("Receipt"), fee.number),
+        (pgettext("fee receipt", "Receipt"), fee.number),
         (_("Date"), issued.strftime("%Y-%m-%d %H:%M")),
         (_("Visit"), wo.number),
         (_("Customer"), sr.customer.name),
