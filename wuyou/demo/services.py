@@ -41,7 +41,7 @@ from wuyou.customers.services import (
     customer_create,
     customer_note_add,
 )
-from wuyou.demo import catalogue, people, qingdao
+from wuyou.demo import catalogue, parts, people, qingdao, repairs
 from wuyou.demo.field import field_day_load, field_engineers_set_up
 from wuyou.products.models import JobSpec, JobType, ProductCategory, ProductModel, Unit, UnitEvent
 from wuyou.products.services import UnitInput, normalise_serial
@@ -869,6 +869,8 @@ class _DemoBuilder:
         """Field hours and start places for every engineer; the first outlet's day booked, optimised, committed."""
         engineers = [profile for team in self.engineers.values() for profile, _skills in team]
         field_engineers_set_up(engineers=engineers, outlets={o.pk: o for o in self.outlets.values()}, rng=self.rng)
+        # Before the field day: outlet 1's own repair visits are planned first, so today's plan works around them.
+        self.parts_and_repairs()
         if not self.scale.requests:
             return
         code = next(iter(self.outlets))
@@ -885,6 +887,43 @@ class _DemoBuilder:
             zone=self.tz,
             progress=self.progress,
         )
+
+    def parts_and_repairs(self) -> None:
+        """Parts, fee schedule, policies, stock and loaners; with requests, outlet 1's repairs that use them (issue 5).
+
+        A random stream of its own, so that the rest of the demo is the same with or without it.
+        """
+        code = next(iter(self.outlets))
+        crew = [
+            parts.Crew(profile=profile, skills=skills, actor=self.actors[profile.user.username])
+            for profile, skills in self.engineers[code]
+        ]
+        cast = parts.PartsCast(
+            outlets=self.outlets,
+            service_manager=self.manager,
+            hq_clerk=self.agent,
+            managers=self.managers,
+            clerks=self.clerks,
+            crew=crew,
+            models=self.models,
+            clock=self.clock,
+            real_now=self.real_now,
+            rng=random.Random(self.scale.seed * 31 + 5),
+            progress=self.progress,
+        )
+        parts.parts_catalogue_load()
+        parts.fee_schedule_load(self.models.values())
+        parts.policies_load(self.manager)
+        parts.loaners_load(cast)
+        story = None
+        if self.scale.requests:
+            customers = [o.customer for o in self.owners if o.outlet_code == code and o.customer and o.owns_units]
+            story = repairs.RepairStory(cast, repairs.outlet_customers(customers), self.tz)
+            story.assign_crew()  # before the stock: each van carries what its engineer's visits use
+        parts.stock_load(cast)
+        if story is not None:
+            story.load()
+        self.clock.now = self.real_now
 
     def _subject(self, plan: _RequestPlan) -> tuple[_Owner, Unit | None, dt.datetime]:
         """Who calls, about which unit, and since when that is possible."""

@@ -21,6 +21,7 @@ from wuyou.core.phones import parse_phone
 from wuyou.customers.models import Address, Customer, CustomerPhone, TimelineEntry
 from wuyou.demo import qingdao
 from wuyou.demo.services import DEMO_PASSWORD, FEATURED
+from wuyou.demo.visits import VISITS
 from wuyou.dispatch.models import WorkOrder
 from wuyou.products.models import Unit, UnitEvent
 from wuyou.tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, CallType, RequestEvent, ServiceRequest, Status
@@ -61,7 +62,7 @@ def test_loads_the_network_and_the_requested_numbers(demo_output):
     assert Outlet.objects.count() == 8
     assert StaffProfile.objects.filter(role=Role.ENGINEER).count() == 40
     assert Customer.objects.count() == 60
-    assert Unit.objects.count() == 90
+    assert Unit.objects.count() == 90 + len(VISITS)  # plus the units registered on the repair calls
     # plus the field day's repair requests, each booked as a visit
     assert ServiceRequest.objects.filter(work_orders__isnull=True).count() == 40
     assert ServiceRequest.objects.filter(work_orders__isnull=False).distinct().count() == WorkOrder.objects.count()
