@@ -41,7 +41,7 @@ from wuyou.notifications.services import message_to_staff
 from wuyou.products.explanations import explain
 from wuyou.products.models import JobSpec, Unit
 from wuyou.products.policy import LABOUR_CODE, WHOLE_UNIT, Explanation, PartInput, Quote
-from wuyou.products.selectors import unit_fee_quote, unit_get_by_serial
+from wuyou.products.selectors import unit_fee_quote, unit_for_quote
 from wuyou.tickets.services import request_record
 
 MAX_PARTS = 30
@@ -140,11 +140,7 @@ def parts_quote(
     labour_card_price: Decimal | None = None,
 ) -> tuple[Unit, Quote]:
     """Price a job with catalogue parts; labour defaults to the fee schedule's charge for the job."""
-    try:
-        unit = unit_get_by_serial(actor=actor, serial=serial)
-    except NotFound:
-        # Another outlet's unit reads exactly like a missing one: no existence leak.
-        raise ValidationFailed(_("Unknown serial number."), field="serial") from None
+    unit = unit_for_quote(actor=actor, serial=serial)
     return unit, unit_parts_quote(
         unit,
         job_type=job_type,

@@ -67,32 +67,12 @@ def policy_for_unit(unit: Unit) -> Policy:
     return NATIONAL_THREE_GUARANTEES
 
 
-def fee_quote(
-    *,
-    actor: Actor,
-    serial: str,
-    job_type: str,
-    fault_cause: str,
-    service_date: dt.date,
-    parts: Iterable[PartInput] = (),
-    labour_fee: Decimal = Decimal("0.00"),
-    card_prices: Mapping[str, Decimal] | None = None,
-) -> tuple[Unit, Quote]:
-    """Price a job on a visible unit under its policy (R-B3, R-B4); bad input names the field, nothing is written."""
+def unit_for_quote(*, actor: Actor, serial: str) -> Unit:
+    """The visible unit with this serial; another outlet's unit reads exactly like a missing one (no leak)."""
     try:
-        unit = unit_get_by_serial(actor=actor, serial=serial)
+        return unit_get_by_serial(actor=actor, serial=serial)
     except NotFound:
-        # Another outlet's unit reads exactly like a missing one: no existence leak.
         raise ValidationFailed(_("Unknown serial number."), field="serial") from None
-    return unit, unit_fee_quote(
-        unit,
-        job_type=job_type,
-        fault_cause=fault_cause,
-        service_date=service_date,
-        parts=parts,
-        labour_fee=labour_fee,
-        card_prices=card_prices,
-    )
 
 
 def unit_fee_quote(

@@ -382,19 +382,6 @@ def _parts(request: HttpRequest) -> tuple[list[dict[str, Any]], tuple[tuple[str,
     return rows, tuple(parsed), errors
 
 
-def _place_part_errors(rows: list[dict[str, Any]], errors: dict[str, str]) -> dict[str, str]:
-    """Put `parts[i].code`-style messages on their row; the rest stay on the card."""
-    rest = {}
-    for path, message in errors.items():
-        if path.startswith("parts[") and "]." in path:
-            index, _dot, name = path[len("parts[") :].partition("].")
-            if index.isdigit() and int(index) < len(rows):
-                rows[int(index)]["errors"][name] = message
-                continue
-        rest[path] = message
-    return rest
-
-
 def _refused(request: HttpRequest, actor: Actor, wo: WorkOrder, posted: Posted, exc: DomainError) -> HttpResponse:
     """The page again after a service said no: a stale version or a step no longer allowed shows the visit as it is."""
     if isinstance(exc, Conflict) and not (exc.field or "").startswith("parts"):
@@ -405,7 +392,7 @@ def _refused(request: HttpRequest, actor: Actor, wo: WorkOrder, posted: Posted, 
         return render(request, "dispatch/work_order.html", context, status=409)
     known = {"note", "receipt", "signed_by", "test_run", "quality", "attitude", "signature", "parts", "late_minutes"}
     errors = {("test_run" if k == "test_run_ok" else k): v for k, v in exc.errors.items()}
-    errors = _place_part_errors(posted.parts, errors)
+    errors = fee_views.place_row_errors(posted.parts, errors)
     posted.errors = {k: v for k, v in errors.items() if k in known or k == "rating"}
     rest = [v for k, v in errors.items() if k not in posted.errors]
     alert = " ".join(rest) if rest or posted.errors else exc.message
@@ -444,7 +431,7 @@ def work_order_step(request: HttpRequest, work_order_id: int) -> HttpResponse:
     if key == "parts_used":
         posted.parts, parts, part_errors = _parts(request)
         if part_errors:
-            posted.errors = _place_part_errors(posted.parts, part_errors)
+            posted.errors = fee_views.place_row_errors(posted.parts, part_errors)
             return _bad_form(request, actor, wo, posted)
     if not form.is_valid():
         posted.errors = _form_errors(form)
