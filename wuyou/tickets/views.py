@@ -215,6 +215,18 @@ _VERBS = {
     "phone_guidance": gettext_lazy("Solved by phone guidance"),
     "callback": gettext_lazy("Callback made"),
     "callback_no_answer": gettext_lazy("Callback: no answer"),
+    # Fees, parts and loaners on a visit (wuyou.dispatch.fees, .stock, .loans).
+    "fee_quoted": gettext_lazy("Quote shown to the customer"),
+    "fee_accepted": gettext_lazy("Quote accepted"),
+    "fee_refused": gettext_lazy("Quote refused"),
+    "fee_disputed": gettext_lazy("Quote disputed"),
+    "fee_settled": gettext_lazy("Dispute settled"),
+    "part_consumed": gettext_lazy("Part used"),
+    "faulty_part_returned": gettext_lazy("Faulty part returned"),
+    "unit_taken_back": gettext_lazy("Unit taken back"),
+    "take_back_advanced": gettext_lazy("Taken-back unit moved on"),
+    "loaner_lent": gettext_lazy("Loaner lent"),
+    "loaner_returned": gettext_lazy("Loaner returned"),
     **{action: t.label for action, t in TRANSITIONS.items()},
 }
 
