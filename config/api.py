@@ -81,6 +81,7 @@ class WuyouAPI(NinjaAPI):
         from wuyou.customers.api import router as customers_router
         from wuyou.dispatch.api import router as dispatch_router
         from wuyou.dispatch.fees_api import fees_router
+        from wuyou.dispatch.stock_api import loans_router, parts_router
         from wuyou.products.api import lookup_router
         from wuyou.products.api import router as units_router
         from wuyou.tickets.api import router as requests_router
@@ -92,8 +93,6 @@ class WuyouAPI(NinjaAPI):
         self.add_router("/calendar", calendar_router)
         self.add_router("/dispatch", dispatch_router)
         self.add_router("/fees", fees_router)
-        from wuyou.dispatch.stock_api import loans_router, parts_router  # parts/loaners helper: lead to tidy
-
         self.add_router("/parts", parts_router)
         self.add_router("/loans", loans_router)
 

@@ -141,6 +141,11 @@ def escalation_contacts(outlet_ids: Iterable[int]) -> EscalationContacts:
     )
 
 
+def organisation_name() -> str:
+    """The organisation's name as receipts print it ("" before set-up)."""
+    return Organisation.objects.order_by("pk").values_list("name", flat=True).first() or ""
+
+
 def outlet_contact_ids(
     outlet_id: int, *, clerks: bool = False, managers: bool = False, service_managers: bool = False
 ) -> list[int]:

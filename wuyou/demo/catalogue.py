@@ -268,6 +268,8 @@ CATEGORIES: tuple[CategoryPlan, ...] = (
         ),
     ),
 )
+# Each model code's category: serial letter and faults for units of that model (repairs and the field day).
+CATEGORY_OF_MODEL: dict[str, CategoryPlan] = {m.code: c for c in CATEGORIES for m in c.models}
 
 BOOKINGS: tuple[str, ...] = (
     "新购{category}，预约上门安装",

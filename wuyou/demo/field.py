@@ -77,7 +77,8 @@ def field_engineers_set_up(*, engineers: Sequence[StaffProfile], outlets: dict[i
     return len(rows)
 
 
-def _at(day: dt.date, hhmm: str, zone: ZoneInfo) -> dt.datetime:
+def clock_time(day: dt.date, hhmm: str, zone: ZoneInfo) -> dt.datetime:
+    """The moment "HH:MM" on the day, local time: the demo's windows and slots are written as customers say them."""
     hour, minute = map(int, hhmm.split(":"))
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
 
@@ -94,7 +95,7 @@ def _book(
     urgent: bool = False,
 ) -> bool:
     """Open a repair request for the unit and book its visit on the day; False when no window is left."""
-    windows = [w for w in WINDOWS if _at(day, w[1], zone) > now + dt.timedelta(hours=1)]
+    windows = [w for w in WINDOWS if clock_time(day, w[1], zone) > now + dt.timedelta(hours=1)]
     if not windows:
         return False
     first = rng.choice(windows)
@@ -104,11 +105,8 @@ def _book(
         other = rng.choice(windows)
         if other != first:
             chosen.append(other)
-    spans = tuple((max(_at(day, s, zone), now), _at(day, e, zone)) for s, e in chosen)
-    category = next(
-        (c for c in catalogue.CATEGORIES if any(m.code == unit.product_model.code for m in c.models)),
-        catalogue.CATEGORIES[0],
-    )
+    spans = tuple((max(clock_time(day, s, zone), now), clock_time(day, e, zone)) for s, e in chosen)
+    category = catalogue.CATEGORY_OF_MODEL.get(unit.product_model.code, catalogue.CATEGORIES[0])
     symptom = rng.choice(category.faults)[0]
     sr = request_open(
         actor=clerk,

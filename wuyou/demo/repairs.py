@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from wuyou.core.errors import DomainError
 from wuyou.customers.models import Address, Customer
 from wuyou.demo import catalogue
+from wuyou.demo.field import clock_time
 from wuyou.demo.parts import Crew, PartsCast, open_requisition_load
 from wuyou.demo.visits import (
     DISPUTED,
@@ -53,7 +54,6 @@ from wuyou.products.services import UnitInput, unit_register
 from wuyou.tickets.models import CallType, Channel
 from wuyou.tickets.services import RequestInput, request_open
 
-_CATEGORY_OF = {m.code: c for c in catalogue.CATEGORIES for m in c.models}
 _REPAIR_SKILLS = {
     m.code: frozenset(next((j.skills for j in m.jobs if j.job_type == "repair"), ()))
     for c in catalogue.CATEGORIES
@@ -126,8 +126,7 @@ class RepairStory:
         return self.work_orders
 
     def local(self, day: dt.date, hhmm: str) -> dt.datetime:
-        hour, minute = map(int, hhmm.split(":"))
-        return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=self.zone)
+        return clock_time(day, hhmm, self.zone)
 
     def _at(self, when: dt.datetime) -> None:
         # Never in the future: what is left for today stops at the real time.
@@ -238,7 +237,7 @@ class RepairStory:
         """The clerk registers the unit from its nameplate and the customer's invoice while taking the call."""
         self.serial_seq += 1
         purchase = day - dt.timedelta(days=plan.bought_days_ago)
-        letter = _CATEGORY_OF[plan.model_code].serial_letter
+        letter = catalogue.CATEGORY_OF_MODEL[plan.model_code].serial_letter
         return unit_register(
             actor=self.cast.hq_clerk,
             owner=customer,

@@ -51,6 +51,8 @@ class EngineerDayAdmin(admin.ModelAdmin):
 
 
 class _ReadOnly(admin.ModelAdmin):
+    """Records written only by the services (ledgers, decisions, events): admins look them up, never edit."""
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -213,7 +215,7 @@ class TakeBackAdmin(_ReadOnly):
 
 
 @admin.register(FeeQuote)
-class FeeQuoteAdmin(admin.ModelAdmin):
+class FeeQuoteAdmin(_ReadOnly):
     """Quotes shown to customers, as shown (read-only: quotes change only through the visit and the centre)."""
 
     list_display = ("number", "work_order", "status", "fault_cause", "policy_version", "total", "customer_total")
@@ -222,12 +224,3 @@ class FeeQuoteAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in FeeQuote._meta.fields if f.name != "signature"]
     exclude = ("signature",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: FeeQuote | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: FeeQuote | None = None) -> bool:
-        return False

@@ -19,7 +19,6 @@ from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, BoundedDate, IdempotencyKey
 from wuyou.customers.selectors import phone_for_display
 from wuyou.dispatch import proposal, selectors, services
 from wuyou.dispatch.models import DispatchPlan, UnassignedReason, WorkOrder
-from wuyou.dispatch.optimizer import REASONS
 from wuyou.dispatch.schemas import (
     AdjustIn,
     BookIn,
@@ -69,9 +68,10 @@ class _Today:
     """Today's date in each outlet's zone, looked up once per outlet (phone visibility asks it per visit)."""
 
     def __init__(self) -> None:
-        self._by_outlet: dict[int, dt.date] = {}
+        self._by_outlet: dict[int | None, dt.date] = {}
 
-    def at(self, outlet_id: int) -> dt.date:
+    def at(self, outlet_id: int | None) -> dt.date:
+        """Today in the outlet's zone (the organisation's zone for an actor with no outlet)."""
         if outlet_id not in self._by_outlet:
             zone = calendar_for_outlet(outlet_id).zone
             self._by_outlet[outlet_id] = timezone.localtime(timezone.now(), zone).date()
@@ -108,7 +108,7 @@ def work_order_out(actor: Actor, wo: WorkOrder, today: _Today | None = None) -> 
         window_end=wo.window_end,
         windows=[WindowOut(start=w.starts_at, end=w.ends_at) for w in wo.windows.all()],
         engineer_id=wo.engineer_id,
-        engineer_name=wo.engineer.display_name if wo.engineer_id is not None and wo.engineer else "",
+        engineer_name=wo.engineer.display_name if wo.engineer else "",
         planned_arrival=wo.planned_arrival,
         planned_start=wo.planned_start,
         planned_end=wo.planned_end,
@@ -169,7 +169,7 @@ def plan_out(plan: DispatchPlan) -> PlanOut:
             visits = []
             for visit in route.visits:
                 job = jobs.get(visit.job)
-                window = job.windows[visit.window] if job is not None and visit.window < len(job.windows) else None
+                window = job.windows[visit.window] if job is not None and 0 <= visit.window < len(job.windows) else None
                 wo_id = orders.get(visit.job, 0)
                 visits.append(
                     PlanVisitOut(
@@ -203,7 +203,7 @@ def plan_out(plan: DispatchPlan) -> PlanOut:
                     work_order_id=wo_id,
                     number=numbers.get(wo_id, ""),
                     reason=left.reason,
-                    reason_text=str(REASON_LABELS.get(left.reason, REASONS.get(left.reason, left.reason))),
+                    reason_text=str(REASON_LABELS.get(left.reason, left.reason)),
                 )
             )
         travel, distance = answer.travel, answer.distance
@@ -238,8 +238,10 @@ def expected_version(body_version: int | None, if_match: str | None) -> int | No
     return int(tag)
 
 
-def _with_etag(response: HttpResponse, wo: WorkOrder) -> None:
+def _answered(actor: Actor, wo: WorkOrder, response: HttpResponse) -> WorkOrderOut:
+    """The visit as the answer to a read or a step, its `version` also sent as the ETag for If-Match."""
     response["ETag"] = f'"{wo.version}"'
+    return work_order_out(actor, wo)
 
 
 def _windows(payload_windows: list[Any]) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
@@ -305,9 +307,7 @@ def work_order_list(
 def work_order_detail(request: HttpRequest, work_order_id: ObjectId, response: HttpResponse) -> WorkOrderOut:
     """One visible visit with its record so far and `version` (also sent as ETag)."""
     actor = actor_of(request)
-    wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
-    _with_etag(response, wo)
-    return work_order_out(actor, wo)
+    return _answered(actor, selectors.work_order_get(actor=actor, work_order_id=work_order_id), response)
 
 
 @router.get(
@@ -356,9 +356,7 @@ def work_order_book(
         windows=_windows(payload.windows),
         expected_version=expected_version(payload.version, if_match),
     )
-    wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
-    _with_etag(response, wo)
-    return work_order_out(actor, wo)
+    return _answered(actor, selectors.work_order_get(actor=actor, work_order_id=work_order_id), response)
 
 
 @router.post("/work-orders/{work_order_id}/cancel", response=WorkOrderOut, summary="Call off a visit not under way")
@@ -369,9 +367,7 @@ def work_order_cancel(
     actor = actor_of(request)
     wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
     services.work_order_cancel(actor=actor, work_order=wo, reason=payload.reason.strip() or "—")
-    wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
-    _with_etag(response, wo)
-    return work_order_out(actor, wo)
+    return _answered(actor, selectors.work_order_get(actor=actor, work_order_id=work_order_id), response)
 
 
 @router.post("/work-orders/{work_order_id}/steps/{step}", response=WorkOrderOut, summary="Record a step of the visit")
@@ -402,8 +398,7 @@ def work_order_step(
         ),
         expected_version=expected_version(payload.version, if_match),
     )
-    _with_etag(response, wo)
-    return work_order_out(actor, wo)
+    return _answered(actor, wo, response)
 
 
 @router.post(
@@ -429,8 +424,7 @@ def work_order_exception(
         expected_version=expected_version(payload.version, if_match),
     )
     # Answered from the object in hand: a visit handed back is no longer the engineer's to read again.
-    _with_etag(response, wo)
-    return work_order_out(actor, wo)
+    return _answered(actor, wo, response)
 
 
 # -- day plans -----------------------------------------------------------------------------------------------------
@@ -502,8 +496,7 @@ def my_day(request: HttpRequest, day: Annotated[BoundedDate | None, Query(None)]
     The customer's phone is given only while the visit is active; other roles get an empty day.
     """
     actor = actor_of(request)
-    zone = calendar_for_outlet(actor.outlet_id).zone
-    day = day or timezone.localtime(timezone.now(), zone).date()
+    day = day or _Today().at(actor.outlet_id)
     stops = []
     for stop in selectors.engineer_day_route(actor=actor, day=day):
         wo = stop.work_order

@@ -108,6 +108,16 @@ def _card_prices(parts: Sequence[QuotePart], labour_card_price: Decimal | None) 
     return prices
 
 
+def is_drawn_signature(signature: str) -> bool:
+    """Whether the text is a signature drawn on the screen: a PNG data URL no longer than the pad can make."""
+    return signature.startswith("data:image/png;base64,") and len(signature) <= MAX_SIGNATURE_CHARS
+
+
+def _at_most(text: str, limit: int, field: str) -> None:
+    if len(text) > limit:
+        raise ValidationFailed(_("At most %(max)d characters.") % {"max": limit}, field=field)
+
+
 def _yuan(value: Any, field: str) -> Decimal:
     try:
         amount = Decimal(str(value))
@@ -287,14 +297,12 @@ def quote_decide(
     note = (note or "").strip()
     signed_by = (signed_by or "").strip()
     signature = (signature or "").strip()
-    if len(note) > MAX_NOTE:
-        raise ValidationFailed(_("At most %(max)d characters.") % {"max": MAX_NOTE}, field="note")
+    _at_most(note, MAX_NOTE, "note")
     if decision == "accept":
         if not signed_by:
             raise ValidationFailed(_("Write the name of the customer who agrees."), field="signed_by")
-        if len(signed_by) > MAX_SIGNER:
-            raise ValidationFailed(_("At most %(max)d characters.") % {"max": MAX_SIGNER}, field="signed_by")
-        if not signature.startswith("data:image/png;base64,") or len(signature) > MAX_SIGNATURE_CHARS:
+        _at_most(signed_by, MAX_SIGNER, "signed_by")
+        if not is_drawn_signature(signature):
             raise ValidationFailed(_("Have the customer sign the quote on the screen."), field="signature")
     if decision == "dispute" and not note:
         raise ValidationFailed(_("Write what the customer disputes."), field="note")
@@ -354,8 +362,7 @@ def quote_settle(*, actor: Actor, quote_id: int, customer_pays: Any, note: str) 
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(_("Write the reason for the settlement: the customer is told it."), field="note")
-    if len(note) > MAX_NOTE:
-        raise ValidationFailed(_("At most %(max)d characters.") % {"max": MAX_NOTE}, field="note")
+    _at_most(note, MAX_NOTE, "note")
     amount = _yuan(customer_pays, "customer_pays")
     with transaction.atomic():
         fee = quote_get(actor=actor, quote_id=quote_id)
@@ -447,13 +454,8 @@ def parts_agreed_check(work_order: WorkOrder, wanted: Sequence[tuple[str, int]])
             QuoteStatus.DISPUTED: _("Quote %(quote)s is disputed: wait for the centre's settlement."),
         }
         raise ValidationFailed(messages[QuoteStatus(current.status)] % {"quote": current.number}, field="parts")
-    quoted = Counter[str]()
-    for line in current.lines:
-        if line.get("kind") == "part":
-            quoted[line["code"]] += int(line["quantity"])
-    used = Counter[str]()
-    for move in parts_consumed(work_order):
-        used[move.part.code] -= move.quantity  # consumption moves are negative
+    quoted = _quoted_parts(current)
+    used = _used_parts(work_order)
     for i, (code, quantity) in enumerate(wanted):
         used[code] += quantity
         if used[code] > quoted[code]:
@@ -462,6 +464,32 @@ def parts_agreed_check(work_order: WorkOrder, wanted: Sequence[tuple[str, int]])
                 % {"code": code, "quote": current.number, "n": quoted[code]},
                 field=f"parts[{i}].code",
             )
+
+
+def agreed_parts_left(work_order: WorkOrder) -> list[tuple[str, int, bool]]:
+    """The agreed quote's parts not yet booked as used: (code, how many, consumable); [] until a quote is agreed."""
+    current = quote_current(work_order)
+    if current is None or current.status not in AGREED:
+        return []
+    left = _quoted_parts(current)
+    left.subtract(_used_parts(work_order))
+    consumable = dict(Part.objects.filter(code__in=list(left)).values_list("code", "is_consumable"))
+    return [(code, n, consumable.get(code, True)) for code, n in left.items() if n > 0]
+
+
+def _quoted_parts(quote: FeeQuote) -> Counter[str]:
+    quoted = Counter[str]()
+    for line in quote.lines:
+        if line.get("kind") == "part":
+            quoted[line["code"]] += int(line["quantity"])
+    return quoted
+
+
+def _used_parts(work_order: WorkOrder) -> Counter[str]:
+    used = Counter[str]()
+    for move in parts_consumed(work_order):
+        used[move.part.code] -= move.quantity  # consumption moves are negative
+    return used
 
 
 def finish_check(work_order: WorkOrder) -> None:
@@ -525,17 +553,13 @@ def receipt_for(*, actor: Actor, work_order_id: int) -> Receipt:
             customer_share=Decimal(line["customer_share"]),
             rule=line["rule"],
             version=line["version"],
-            explanation=explain(Explanation(line["explanation"]["key"], line["explanation"]["params"])),
-            notes=tuple(explain(Explanation(n["key"], n["params"])) for n in line.get("notes", [])),
+            explanation=_explained(line["explanation"]),
+            notes=tuple(_explained(n) for n in line.get("notes", [])),
             serials=tuple(serials.get(line["code"], ())) if line["kind"] == "part" else (),
         )
         for line in current.lines
     )
-    options = tuple(
-        explain(Explanation(o["explanation"]["key"], o["explanation"]["params"]))
-        for o in current.options
-        if o.get("eligible")
-    )
+    options = tuple(_explained(o["explanation"]) for o in current.options if o.get("eligible"))
     return Receipt(
         work_order=wo,
         quote=current,
@@ -554,21 +578,24 @@ def quote_lines_explained(fee: FeeQuote) -> list[dict[str, Any]]:
         {
             **line,
             "name": _labour_name(line),
-            "explanation_text": explain(Explanation(line["explanation"]["key"], line["explanation"]["params"])),
-            "notes_text": [explain(Explanation(n["key"], n["params"])) for n in line.get("notes", [])],
+            "explanation_text": _explained(line["explanation"]),
+            "notes_text": [_explained(n) for n in line.get("notes", [])],
         }
         for line in fee.lines
     ]
 
 
 def quote_options_explained(fee: FeeQuote) -> list[dict[str, Any]]:
-    return [
-        {**o, "explanation_text": explain(Explanation(o["explanation"]["key"], o["explanation"]["params"]))}
-        for o in fee.options
-    ]
+    """A stored quote's options (exchange, refund…) with their explanations in the active language."""
+    return [{**o, "explanation_text": _explained(o["explanation"])} for o in fee.options]
 
 
 # -- internals ----------------------------------------------------------------------------------------------------
+
+
+def _explained(stored: Mapping[str, Any]) -> str:
+    """A stored explanation (`{"key", "params"}`, as _explanation_data wrote it) in the active language."""
+    return explain(Explanation(stored["key"], stored["params"]))
 
 
 def _labour_name(line: Mapping[str, Any]) -> str:

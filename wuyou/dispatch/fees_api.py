@@ -12,7 +12,7 @@ from ninja import Router, Status
 
 from config.api import actor_of
 from wuyou.core.errors import NotFound
-from wuyou.core.schemas import ObjectId
+from wuyou.core.schemas import PAGE_MAX, ObjectId
 from wuyou.dispatch import fees
 from wuyou.dispatch.fees_schemas import (
     DecisionIn,
@@ -160,7 +160,7 @@ def quote_settle(request: HttpRequest, quote_id: ObjectId, payload: SettleIn) ->
 
 @fees_router.get("/disputes", response=list[FeeQuoteOut], summary="Disputed quotes waiting for the centre")
 def disputes(request: HttpRequest) -> list[dict[str, Any]]:
-    return [fee_quote_out(fee) for fee in fees.quotes_disputed(actor=actor_of(request))[:200]]
+    return [fee_quote_out(fee) for fee in fees.quotes_disputed(actor=actor_of(request))[:PAGE_MAX]]
 
 
 @fees_router.get("/work-orders/{work_order_id}/receipt", response=ReceiptOut, summary="The visit's receipt")

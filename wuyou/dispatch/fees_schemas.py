@@ -10,6 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from wuyou.core.schemas import BoundedDate, CleanText
+from wuyou.dispatch.fees import MAX_SIGNATURE_CHARS
 
 Yuan = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
 FaultCause = Literal["quality", "user_damage", "wear", "misuse"]
@@ -110,7 +111,7 @@ class DecisionIn(Schema):
 
     decision: Literal["accept", "refuse", "dispute"]
     signed_by: CleanText = Field("", max_length=50)
-    signature: str = Field("", max_length=400_000, description="data:image/png;base64,…")
+    signature: CleanText = Field("", max_length=MAX_SIGNATURE_CHARS, description="data:image/png;base64,…")
     note: CleanText = Field("", max_length=500)
 
 

@@ -698,8 +698,6 @@ class QuoteStatus(models.TextChoices):
 
 # The customer has agreed to what he pays: parts may be used and a receipt printed.
 AGREED = (QuoteStatus.ACCEPTED, QuoteStatus.SETTLED)
-# Waiting on someone: the customer (proposed) or the centre (disputed).
-UNDECIDED = (QuoteStatus.PROPOSED, QuoteStatus.DISPUTED)
 
 
 class FeeQuote(TimeStampedModel):

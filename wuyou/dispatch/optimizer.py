@@ -562,7 +562,8 @@ def solve(
         for solved in result.best.routes():
             e = built.vehicles[solved.vehicle_type()]
             sequence = [built.clients[act.idx] for act in solved if act.is_client()]
-            if _route(problem, built.places, e, sequence) is None:
+            route = _route(problem, built.places, e, sequence)
+            if route is None:
                 # PyVRP's best breaks a rule here (no feasible plan found in time): keep what fits, in order;
                 # the rest comes back deferred.
                 kept: list[tuple[int, int]] = []
@@ -570,7 +571,7 @@ def solve(
                     if _route(problem, built.places, e, [*kept, item]) is not None:
                         kept.append(item)
                 sequence = kept
-            route = _route(problem, built.places, e, sequence)
+                route = _route(problem, built.places, e, sequence)
             if route is not None:
                 routes.append(route)
                 served.update(j for j, _ in sequence)
@@ -589,7 +590,7 @@ def solve(
 
 
 def _clock(t: int) -> str:
-    """Seconds from the origin as h:mm (days past the first shown as +d)."""
+    """Seconds from the origin as h:mm, with :ss when not on the minute (hours run on past 24, never as days)."""
     sign = "-" if t < 0 else ""
     t = abs(t)
     return f"{sign}{t // 3600}:{t % 3600 // 60:02d}" + (f":{t % 60:02d}" if t % 60 else "")

@@ -239,11 +239,7 @@ def proposal_move(
         at = len(target) if position is None else max(0, min(position, len(target)))
         target.insert(at, job)
     touched = {e for e in (source, engineer) if e is not None}
-    routes = []
-    for route in plan.routes:
-        if route.engineer in touched:
-            continue
-        routes.append(route)
+    routes = [r for r in plan.routes if r.engineer not in touched]
     for key in sorted(touched):
         if orders.get(key):
             routes.append(route_timing(engineers[key], [jobs[k] for k in orders[key]], travel=travel))

@@ -84,7 +84,7 @@ class BookIn(Schema):
 class CancelIn(Schema):
     """Why the visit is called off."""
 
-    reason: str = Field(..., min_length=1, max_length=200)
+    reason: CleanText = Field(..., min_length=1, max_length=200)
 
 
 class WindowOut(Schema):
@@ -308,7 +308,7 @@ class StepIn(Schema):
     test_run_ok: bool | None = None
     quality: int | None = Field(None, ge=1, le=5)
     attitude: int | None = Field(None, ge=1, le=5)
-    signature: str = Field("", max_length=MAX_SIGNATURE_CHARS, description="data:image/png;base64,…")
+    signature: CleanText = Field("", max_length=MAX_SIGNATURE_CHARS, description="data:image/png;base64,…")
     signed_by: CleanText = Field("", max_length=50)
     version: Version | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -173,15 +174,8 @@ def engineer_shifts(outlet: Outlet, day: dt.date, *, now: dt.datetime | None = N
             starts_at = max(starts_at, now)
         if starts_at >= ends_at:
             continue
-        if (
-            field_engineer is not None
-            and field_engineer.starts_from == StartPlace.HOME
-            and field_engineer.home_latitude is not None
-        ):
-            start = _point(field_engineer.home_latitude, field_engineer.home_longitude)
-        elif outlet.latitude is not None and outlet.longitude is not None:
-            start = _point(outlet.latitude, outlet.longitude)
-        else:
+        start = _base_point(field_engineer, outlet)
+        if start is None:
             continue  # nowhere to start from: the outlet has no coordinates
         override = overrides.get(profile.pk)
         shifts.append(
@@ -198,10 +192,28 @@ def engineer_shifts(outlet: Outlet, day: dt.date, *, now: dt.datetime | None = N
     return shifts
 
 
-def _day_work_orders(outlet_id: int, day_start: dt.datetime, day_end: dt.datetime) -> list[WorkOrder]:
-    on_day = Q(window_start__lt=day_end, window_end__gt=day_start) | Q(
+def _base_point(field_engineer: FieldEngineer | None, outlet: Outlet) -> Point | None:
+    """Where the engineer starts and ends his day: home when he starts from home, else the outlet (None: neither)."""
+    if (
+        field_engineer is not None
+        and field_engineer.starts_from == StartPlace.HOME
+        and field_engineer.home_latitude is not None
+    ):
+        return _point(field_engineer.home_latitude, field_engineer.home_longitude)
+    if outlet.latitude is not None and outlet.longitude is not None:
+        return _point(outlet.latitude, outlet.longitude)
+    return None
+
+
+def _on_day(day_start: dt.datetime, day_end: dt.datetime) -> Q:
+    """Visits booked into the day: by their appointment, or (not yet planned) by a window the customer accepts."""
+    return Q(window_start__lt=day_end, window_end__gt=day_start) | Q(
         window_start__isnull=True, windows__starts_at__lt=day_end, windows__ends_at__gt=day_start
     )
+
+
+def _day_work_orders(outlet_id: int, day_start: dt.datetime, day_end: dt.datetime) -> list[WorkOrder]:
+    on_day = _on_day(day_start, day_end)
     # A visit whose request was closed or cancelled meanwhile is not planned (committing it would fail);
     # one the engineer has started stays where it is whatever the request says.
     live = Q(status__in=STARTED) | Q(status__in=PLANNABLE, request__status__in=OPEN_STATUSES)
@@ -301,13 +313,10 @@ def day_problem(*, outlet: Outlet, day: dt.date, now: dt.datetime | None = None)
         due = visit_due.get(wo.request_id)
         pinned = wo.pinned and wo.engineer_id is not None
         jobs.append(
-            Job(
-                key=key,
-                location=_point(wo.latitude, wo.longitude),
-                duration=wo.duration_minutes * 60,
-                windows=job_windows(wo, origin, earliest),
-                skills=frozenset(s.code for s in wo.skills.all()),
-                load=wo.load,
+            _job_of(
+                wo,
+                key,
+                job_windows(wo, origin, earliest),
                 required=wo.request.priority == Priority.URGENT or (due is not None and due < day_end),
                 priority=PRIORITY_WEIGHT.get(wo.request.priority, 1),  # type: ignore[call-overload]
                 pinned_to=f"e{wo.engineer_id}" if pinned else None,
@@ -320,12 +329,7 @@ def day_problem(*, outlet: Outlet, day: dt.date, now: dt.datetime | None = None)
 
 def _home_point(shift: EngineerShift, outlet: Outlet) -> Point:
     """Where the engineer ends the day: home or the outlet (not the job he is on)."""
-    field_engineer: FieldEngineer | None = getattr(shift.profile, "field", None)
-    if field_engineer is not None and field_engineer.starts_from == StartPlace.HOME and field_engineer.home_latitude:
-        return _point(field_engineer.home_latitude, field_engineer.home_longitude)
-    if outlet.latitude is not None:
-        return _point(outlet.latitude, outlet.longitude)
-    return shift.start
+    return _base_point(getattr(shift.profile, "field", None), outlet) or shift.start
 
 
 @dataclass(frozen=True)
@@ -372,10 +376,7 @@ def unplanned_work_orders(*, actor: Actor, outlet_id: int, day: dt.date) -> list
     return list(
         work_orders_visible(actor=actor)
         .filter(outlet_id=outlet_id, status=WorkOrderStatus.BOOKED, engineer__isnull=True)
-        .filter(
-            Q(window_start__lt=end, window_end__gt=origin)
-            | Q(window_start__isnull=True, windows__starts_at__lt=end, windows__ends_at__gt=origin)
-        )
+        .filter(_on_day(origin, end))
         .distinct()
         .select_related("request", "request__customer")
         .prefetch_related("skills", "windows")
@@ -442,7 +443,8 @@ class BookingOption:
     extra_travel_minutes: int | None
 
 
-def _job_of(wo: WorkOrder, key: str, origin: dt.datetime, windows: tuple[Window, ...]) -> Job:
+def _job_of(wo: WorkOrder, key: str, windows: tuple[Window, ...], **planning: Any) -> Job:
+    """The visit as the optimiser sees it; `planning` adds what a day's plan weighs (required, priority, pin)."""
     return Job(
         key=key,
         location=_point(wo.latitude, wo.longitude),
@@ -450,6 +452,7 @@ def _job_of(wo: WorkOrder, key: str, origin: dt.datetime, windows: tuple[Window,
         windows=windows,
         skills=frozenset(s.code for s in wo.skills.all()),
         load=wo.load,
+        **planning,
     )
 
 
@@ -492,9 +495,9 @@ def booking_options(
             windows = job_windows(wo, origin, origin)
             if wo.engineer_id is not None and wo.planned_start is not None:
                 start = _seconds(wo.planned_start, origin)
-                routes[f"e{wo.engineer_id}"].append(_job_of(wo, f"wo{wo.pk}", origin, (Window(start, start),)))
+                routes[f"e{wo.engineer_id}"].append(_job_of(wo, f"wo{wo.pk}", (Window(start, start),)))
             else:
-                waiting.append(_job_of(wo, f"wo{wo.pk}", origin, windows))
+                waiting.append(_job_of(wo, f"wo{wo.pk}", windows))
         for route in routes.values():
             # Visiting order is planned time, not the order of the windows (a long window may be visited late).
             route.sort(key=lambda j: j.windows[0].start)
@@ -513,7 +516,7 @@ def booking_options(
             candidates.append(Window(_seconds(max(slot_start, now), origin), _seconds(slot_end, origin)))
         if not candidates:
             continue
-        job = _job_of(work_order, "new", origin, ())
+        job = _job_of(work_order, "new", ())
         for option in window_options(engineers, routes, job, candidates, travel=travel):
             options.append(
                 BookingOption(

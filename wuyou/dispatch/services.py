@@ -22,9 +22,11 @@ from wuyou.accounts.models import Role, Skill, StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet, outlet_contact_ids, outlets_visible
 from wuyou.core.errors import Conflict, DomainError, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch import proposal
-from wuyou.dispatch.fees import finish_check, parts_agreed_check
+from wuyou.dispatch.fees import MAX_SIGNATURE_CHARS as MAX_SIGNATURE_CHARS  # the step form and schema import it here
+from wuyou.dispatch.fees import finish_check, is_drawn_signature, parts_agreed_check
 from wuyou.dispatch.loans import take_back_record
 from wuyou.dispatch.models import (
+    OPEN,
     PLANNABLE,
     STARTED,
     AppointmentWindow,
@@ -115,6 +117,25 @@ class WorkOrderInput:
     windows: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
 
 
+def _job_spec(request: ServiceRequest, job_type: str) -> JobSpec | None:
+    """The job specification of the request's product model for this kind of visit, if the unit is known."""
+    if request.unit_id is None or request.unit is None:
+        return None
+    return (
+        JobSpec.objects.filter(product_model_id=request.unit.product_model_id, job_type=job_type)
+        .prefetch_related("skills")
+        .first()
+    )
+
+
+def standard_minutes(*, request: ServiceRequest, job_type: str) -> int:
+    """How long the visit usually takes: the product's job specification, else the job type's default."""
+    spec = _job_spec(request, job_type) if job_type in JobType.values else None
+    if spec is not None:
+        return spec.standard_minutes
+    return DEFAULT_MINUTES.get(JobType(job_type), 60) if job_type in JobType.values else 60
+
+
 def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInput) -> WorkOrder:
     """Open a visit for a verified repair, installation or complaint request (R-F1); nothing is written on error."""
     if not actor.can_run_desk:
@@ -136,13 +157,7 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInp
         raise ValidationFailed(
             _("The service address has no map position; correct the address first."), field="address_id"
         )
-    spec = None
-    if request.unit_id is not None:
-        spec = (
-            JobSpec.objects.filter(product_model_id=request.unit.product_model_id, job_type=job_type)  # type: ignore[union-attr]
-            .prefetch_related("skills")
-            .first()
-        )
+    spec = _job_spec(request, job_type)
     duration = data.duration_minutes
     if duration is None:  # 0 is bad input, not "take the default"
         duration = spec.standard_minutes if spec else DEFAULT_MINUTES[JobType(job_type)]
@@ -159,7 +174,7 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInp
         skills = list(spec.skills.all()) if spec else []
     now = timezone.now()
     _check_windows(data.windows, now)
-    if WorkOrder.objects.filter(request=request, status__in=[*PLANNABLE, *STARTED, WorkOrderStatus.UNBOOKED]).exists():
+    if WorkOrder.objects.filter(request=request, status__in=OPEN).exists():
         raise Conflict(_("This request already has an open visit."), field="request")
     wo = WorkOrder(
         request=request,
@@ -226,18 +241,7 @@ def _book(actor: Actor, wo: WorkOrder, windows: list[tuple[dt.datetime, dt.datet
     AppointmentWindow.objects.filter(work_order=wo).delete()
     AppointmentWindow.objects.bulk_create(AppointmentWindow(work_order=wo, starts_at=s, ends_at=e) for s, e in windows)
     chosen = windows[0] if len(windows) == 1 else (None, None)
-    changes = {
-        "status": WorkOrderStatus.BOOKED,
-        "window_start": chosen[0],
-        "window_end": chosen[1],
-        "engineer_id": None,
-        "planned_arrival": None,
-        "planned_start": None,
-        "planned_end": None,
-        "route_position": None,
-        "travel_minutes": None,
-        "pinned": False,
-    }
+    changes = {**_unplanned(), "window_start": chosen[0], "window_end": chosen[1]}
     WorkOrder.objects.filter(pk=wo.pk).update(**changes)
     for name, value in changes.items():
         setattr(wo, name, value)
@@ -390,9 +394,7 @@ def plan_adjust(
         raise PermissionDenied(_("Your role may not plan engineers' days."))
     _ready(plan)
     stored = plan.proposal
-    job = next((k for k, pk in stored["work_orders"].items() if pk == work_order_id), None)
-    if job is None:
-        raise ValidationFailed(_("The work order is not in this plan."), field="work_order_id")
+    job = _plan_job(stored, work_order_id)
     engineer = None
     if engineer_id is not None:
         engineer = next((k for k, pk in stored["engineers"].items() if pk == engineer_id), None)
@@ -416,6 +418,19 @@ def plan_adjust(
             field="engineer_id" if exc.code != "infeasible" else "position",
         ) from None
     stored["plan"] = proposal.plan_dump(moved)
+    return _proposal_save(plan, stored)
+
+
+def _plan_job(stored: dict[str, Any], work_order_id: int) -> str:
+    """The plan's key of a work order; ValidationFailed when the plan does not hold it."""
+    job = next((k for k, pk in stored["work_orders"].items() if pk == work_order_id), None)
+    if job is None:
+        raise ValidationFailed(_("The work order is not in this plan."), field="work_order_id")
+    return job
+
+
+def _proposal_save(plan: DispatchPlan, stored: dict[str, Any]) -> DispatchPlan:
+    """Store the changed proposal only if the plan is as the dispatcher saw it (of two editors, one wins)."""
     updated = DispatchPlan.objects.filter(pk=plan.pk, status=PlanStatus.READY, updated_at=plan.updated_at).update(
         proposal=stored, updated_at=timezone.now()
     )
@@ -440,19 +455,11 @@ def plan_pin(*, actor: Actor, plan: DispatchPlan, work_order_id: int, pinned: bo
         raise PermissionDenied(_("Your role may not plan engineers' days."))
     _ready(plan)
     stored = plan.proposal
-    job = next((k for k, pk in stored["work_orders"].items() if pk == work_order_id), None)
-    if job is None:
-        raise ValidationFailed(_("The work order is not in this plan."), field="work_order_id")
+    job = _plan_job(stored, work_order_id)
     keys = set(stored.get("pinned", []))
     keys = keys | {job} if pinned else keys - {job}
     stored["pinned"] = sorted(keys)
-    updated = DispatchPlan.objects.filter(pk=plan.pk, status=PlanStatus.READY, updated_at=plan.updated_at).update(
-        proposal=stored, updated_at=timezone.now()
-    )
-    if updated != 1:
-        raise Conflict(_("The plan was changed by someone else; reload it and try again."), field="plan")
-    plan.refresh_from_db()
-    return plan
+    return _proposal_save(plan, stored)
 
 
 def plan_discard(*, actor: Actor, plan: DispatchPlan) -> DispatchPlan:
@@ -564,6 +571,7 @@ def plan_commit(*, actor: Actor, plan: DispatchPlan) -> DispatchPlan:
 
 
 def _unplanned() -> dict[str, Any]:
+    """The fields of a visit taken out of any route: booked, no engineer, no planned times, not pinned."""
     return {
         "status": WorkOrderStatus.BOOKED,
         "engineer_id": None,
@@ -651,9 +659,6 @@ class StepInput:
     signed_by: str = ""
 
 
-MAX_SIGNATURE_CHARS = 400_000
-
-
 def _step_changes(step: str, wo: WorkOrder, data: StepInput, now: dt.datetime) -> tuple[dict[str, Any], str]:
     """The fields a step writes and the note of its event; ValidationFailed names the field at fault."""
     note = data.note.strip()
@@ -694,7 +699,7 @@ def _step_changes(step: str, wo: WorkOrder, data: StepInput, now: dt.datetime) -
         signature = data.signature.strip()
         if not signature and not note:
             raise ValidationFailed(_("Have the customer sign, or say why there is no signature."), field="signature")
-        if signature and (not signature.startswith("data:image/png;base64,") or len(signature) > MAX_SIGNATURE_CHARS):
+        if signature and not is_drawn_signature(signature):
             raise ValidationFailed(_("The signature is not a drawn image."), field="signature")
         return {
             "quality_rating": data.quality,
@@ -902,16 +907,21 @@ def work_order_exception(
 CANCELLABLE = (WorkOrderStatus.UNBOOKED, WorkOrderStatus.BOOKED, WorkOrderStatus.PLANNED)
 
 
-def work_order_cancel(*, actor: Actor, work_order: WorkOrder, reason: str, at: dt.datetime | None = None) -> WorkOrder:
-    """Call off a visit that is not under way (e.g. solved by phone); the engineer is told if it was on his route."""
-    if not actor.can_run_desk:
-        raise PermissionDenied(_("Your role may not call off visits."))
+def work_order_cancel_check(work_order: WorkOrder) -> None:
+    """Refuse to call off a visit already under way (callers check a request's visits before writing anything)."""
     if work_order.status not in CANCELLABLE:
         raise TransitionNotAllowed(
             _("Visit %(wo)s is %(status)s: the engineer finishes it or hands it back first.")
             % {"wo": work_order.number, "status": work_order.get_status_display()},
             field="note",
         )
+
+
+def work_order_cancel(*, actor: Actor, work_order: WorkOrder, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    """Call off a visit that is not under way (e.g. solved by phone); the engineer is told if it was on his route."""
+    if not actor.can_run_desk:
+        raise PermissionDenied(_("Your role may not call off visits."))
+    work_order_cancel_check(work_order)
     now = at or timezone.now()
     engineer_id, planned_start, from_status = work_order.engineer_id, work_order.planned_start, work_order.status
     with transaction.atomic():

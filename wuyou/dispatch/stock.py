@@ -133,18 +133,9 @@ def low_stock(*, actor: Actor) -> list[StockLine]:
 def requisitions_visible(*, actor: Actor) -> QuerySet[Requisition]:
     """Requisitions from or to the places the actor sees (an engineer: those for his van or his own)."""
     qs = Requisition.objects.select_related("source__outlet", "destination__outlet", "destination__engineer")
-    scope = actor.scope
-    if scope is Scope.ALL:
-        return qs
-    if scope is Scope.REGION and actor.region_id is not None:
-        return qs.filter(
-            Q(source__outlet__region_id=actor.region_id) | Q(destination__outlet__region_id=actor.region_id)
-        )
-    if scope is Scope.OUTLET and actor.outlet_id is not None:
-        return qs.filter(Q(source__outlet_id=actor.outlet_id) | Q(destination__outlet_id=actor.outlet_id))
-    if scope is Scope.OWN_JOBS and actor.user_id is not None:
-        return qs.filter(Q(destination__engineer__user_id=actor.user_id) | Q(requested_by_id=actor.user_id))
-    return qs.none()
+    from_seen = scoped_to_actor(qs, actor=actor, outlet="source__outlet", own_jobs="destination__engineer__user_id")
+    to_seen = scoped_to_actor(qs, actor=actor, outlet="destination__outlet", own_jobs="requested_by_id")
+    return from_seen | to_seen
 
 
 def requisition_get(*, actor: Actor, requisition_id: int) -> Requisition:

@@ -7,8 +7,10 @@ field in config.api. Creating POSTs honour Idempotency-Key.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router
@@ -53,6 +55,8 @@ loans_router = Router(tags=["loans"])
 
 Limit = Annotated[int, Query(50, ge=1, le=PAGE_MAX)]
 Offset = Annotated[int, Query(0, ge=0, le=OFFSET_MAX)]
+PageT = TypeVar("PageT")
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 # -- shaping answers -----------------------------------------------------------------------------------------------
@@ -159,6 +163,30 @@ def _requisition(actor: Actor, requisition_id: int) -> RequisitionOut:
     return requisition_out(found, lines=list(lines))
 
 
+def loaner_out(loaner: LoanerUnit) -> LoanerOut:
+    return LoanerOut(
+        id=loaner.pk,
+        serial=loaner.serial,
+        outlet_id=loaner.outlet_id,
+        product_model_code=loaner.product_model.code,
+        product_model_name=loaner.product_model.name,
+        status=loaner.status,  # type: ignore[arg-type]
+        condition=loaner.condition_note,
+    )
+
+
+def _take_back(actor: Actor, take_back_id: int) -> TakeBackOut:
+    found = loans.take_back_get(actor=actor, take_back_id=take_back_id)
+    return take_back_out(found, short=loans.take_backs_short_of_loaner([found]))
+
+
+def _page(
+    page: Callable[..., PageT], qs: QuerySet[ModelT], out: Callable[[ModelT], Any], limit: int, offset: int
+) -> PageT:
+    """One page of `qs` shaped by `out`, with the total count (the lists' common answer)."""
+    return page(items=[out(obj) for obj in qs[offset : offset + limit]], count=qs.count(), limit=limit, offset=offset)
+
+
 # -- parts ---------------------------------------------------------------------------------------------------------
 
 
@@ -173,12 +201,7 @@ def catalogue(
     qs = stock.parts_catalogue(query=q)
     if actor_of(request).scope is Scope.NONE:  # default deny: a login without a role sees an empty catalogue
         qs = qs.none()
-    return CataloguePage(
-        items=[CataloguePartOut.from_orm(p) for p in qs[offset : offset + limit]],
-        count=qs.count(),
-        limit=limit,
-        offset=offset,
-    )
+    return _page(CataloguePage, qs, CataloguePartOut.from_orm, limit, offset)
 
 
 @parts_router.get("/places", response=list[StockPlaceOut], summary="Stock places")
@@ -199,9 +222,7 @@ def place_stock(request: HttpRequest, place_id: ObjectId) -> list[StockLineOut]:
 def place_moves(request: HttpRequest, place_id: ObjectId, limit: Limit = 50, offset: Offset = 0) -> StockMovePage:
     """The place's stock moves, newest first."""
     qs = stock.stock_moves(actor=actor_of(request), place_id=place_id)
-    return StockMovePage(
-        items=[move_out(m) for m in qs[offset : offset + limit]], count=qs.count(), limit=limit, offset=offset
-    )
+    return _page(StockMovePage, qs, move_out, limit, offset)
 
 
 @parts_router.get("/low-stock", response=list[StockLineOut], summary="Parts running low")
@@ -250,8 +271,7 @@ def requisition_list(
     qs = stock.requisitions_visible(actor=actor_of(request)).order_by("-created_at", "-pk")
     if status is not None:
         qs = qs.filter(status=status)
-    page = qs.prefetch_related("lines__part")[offset : offset + limit]
-    return RequisitionPage(items=[requisition_out(r) for r in page], count=qs.count(), limit=limit, offset=offset)
+    return _page(RequisitionPage, qs.prefetch_related("lines__part"), requisition_out, limit, offset)
 
 
 @parts_router.post("/requisitions", response={201: RequisitionOut}, summary="Ask for parts")
@@ -300,11 +320,9 @@ def requisition_fulfil(request: HttpRequest, requisition_id: ObjectId) -> Requis
     return _requisition(actor, requisition_id)
 
 
-@parts_router.post("/consume", response={201: StockMoveOut}, summary="Use a part on a visit")
-@idempotent
-def consume(request: HttpRequest, payload: PartOnVisitIn, idempotency_key: IdempotencyKey = None) -> StockMoveOut:
-    """Book a part out of the visit's engineer's van (a serialised part by its serial); 409 when the van is short."""
-    move = stock.part_consume(
+def _part_on_visit(book: Callable[..., StockMove], request: HttpRequest, payload: PartOnVisitIn) -> StockMoveOut:
+    """Book a part moved on a visit (used from the van, or the faulty one returned): both take the same fields."""
+    move = book(
         actor=actor_of(request),
         work_order_id=payload.work_order_id,
         part_code=payload.part_code,
@@ -313,21 +331,20 @@ def consume(request: HttpRequest, payload: PartOnVisitIn, idempotency_key: Idemp
         note=payload.note,
     )
     return move_out(move)
+
+
+@parts_router.post("/consume", response={201: StockMoveOut}, summary="Use a part on a visit")
+@idempotent
+def consume(request: HttpRequest, payload: PartOnVisitIn, idempotency_key: IdempotencyKey = None) -> StockMoveOut:
+    """Book a part out of the visit's engineer's van (a serialised part by its serial); 409 when the van is short."""
+    return _part_on_visit(stock.part_consume, request, payload)
 
 
 @parts_router.post("/return-faulty", response={201: StockMoveOut}, summary="Return a faulty part")
 @idempotent
 def return_faulty(request: HttpRequest, payload: PartOnVisitIn, idempotency_key: IdempotencyKey = None) -> StockMoveOut:
     """The faulty part taken out on a visit goes to the outlet's store, into its faulty tally."""
-    move = stock.part_return_faulty(
-        actor=actor_of(request),
-        work_order_id=payload.work_order_id,
-        part_code=payload.part_code,
-        quantity=payload.quantity,
-        serial=payload.serial,
-        note=payload.note,
-    )
-    return move_out(move)
+    return _part_on_visit(stock.part_return_faulty, request, payload)
 
 
 # -- loaners -------------------------------------------------------------------------------------------------------
@@ -337,9 +354,7 @@ def return_faulty(request: HttpRequest, payload: PartOnVisitIn, idempotency_key:
 def loaner_list(request: HttpRequest, limit: Limit = 50, offset: Offset = 0) -> LoanerPage:
     """The pool of the caller's outlets (an engineer: his outlet's available loaners)."""
     qs = loans.loaners_visible(actor=actor_of(request)).order_by("outlet__code", "serial")
-    return LoanerPage(
-        items=[loaner_out(u) for u in qs[offset : offset + limit]], count=qs.count(), limit=limit, offset=offset
-    )
+    return _page(LoanerPage, qs, loaner_out, limit, offset)
 
 
 @loans_router.get("/take-backs", response=TakeBackPage, summary="Take-back repairs")
@@ -422,9 +437,7 @@ def loan_list(
         qs = loans.loans_visible(actor=actor).order_by("due_back_on", "pk")
         if not returned:
             qs = qs.filter(returned_at__isnull=True)
-    return LoanPage(
-        items=[loan_out(loan) for loan in qs[offset : offset + limit]], count=qs.count(), limit=limit, offset=offset
-    )
+    return _page(LoanPage, qs, loan_out, limit, offset)
 
 
 @loans_router.get("/{loan_id}", response=LoanOut, summary="A loan")
@@ -440,20 +453,3 @@ def loan_return(request: HttpRequest, loan_id: ObjectId, payload: LoanReturnIn) 
     found = loans.loan_get(actor=actor, loan_id=loan_id)
     loans.loaner_return(actor=actor, loan=found, condition=payload.condition)
     return loan_out(loans.loan_get(actor=actor, loan_id=loan_id))
-
-
-def loaner_out(loaner: LoanerUnit) -> LoanerOut:
-    return LoanerOut(
-        id=loaner.pk,
-        serial=loaner.serial,
-        outlet_id=loaner.outlet_id,
-        product_model_code=loaner.product_model.code,
-        product_model_name=loaner.product_model.name,
-        status=loaner.status,  # type: ignore[arg-type]
-        condition=loaner.condition_note,
-    )
-
-
-def _take_back(actor: Actor, take_back_id: int) -> TakeBackOut:
-    found = loans.take_back_get(actor=actor, take_back_id=take_back_id)
-    return take_back_out(found, short=loans.take_backs_short_of_loaner([found]))

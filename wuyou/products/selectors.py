@@ -14,6 +14,8 @@ from wuyou.core.errors import NotFound, ValidationFailed
 from wuyou.customers.selectors import customers_visible
 from wuyou.products.models import ProductModel, Unit, UnitEvent, WarrantyPolicy
 from wuyou.products.policy import (
+    FAULT_CAUSES,
+    JOB_TYPES,
     NATIONAL_THREE_GUARANTEES,
     PartInput,
     Policy,
@@ -43,7 +45,7 @@ def unit_get_by_serial(*, actor: Actor, serial: str) -> Unit:
     """A visible unit by serial number (case-insensitive input), or NotFound naming the field."""
     unit = units_visible(actor=actor).filter(serial=serial.strip().upper()).first()
     if unit is None:
-        raise NotFound("unknown serial number", field="serial")
+        raise NotFound(_("Unknown serial number."), field="serial")
     return unit
 
 
@@ -88,6 +90,14 @@ def unit_fee_quote(
     """Price a job on a unit the caller has already found in the actor's scope (e.g. through a visible visit)."""
     if unit.purchase_date is None:
         raise ValidationFailed(_("The unit has no purchase date; record it before quoting."), field="serial")
+    # The request's own fields are checked here in the user's language; the pure rules repeat the check in English.
+    if service_date < unit.purchase_date:
+        message = _("The service date is before the purchase date (%(day)s).") % {"day": unit.purchase_date}
+        raise ValidationFailed(message, field="service_date")
+    for name, value, allowed in (("job_type", job_type, JOB_TYPES), ("fault_cause", fault_cause, FAULT_CAUSES)):
+        if value not in allowed:
+            message = _("Choose one of: %(allowed)s.") % {"allowed": ", ".join(allowed)}
+            raise ValidationFailed(message, field=name)
     try:
         return quote(
             policy_for_unit(unit),
@@ -102,4 +112,8 @@ def unit_fee_quote(
         )
     except PolicyError as error:
         first = next(iter(error.errors))
-        raise ValidationFailed(f"{first}: {error.errors[first]}", errors=error.errors, field=first) from None
+        raise ValidationFailed(
+            _("The quote request is invalid: %(path)s: %(message)s") % {"path": first, "message": error.errors[first]},
+            errors=error.errors,
+            field=first,
+        ) from None

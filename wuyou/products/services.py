@@ -127,7 +127,11 @@ def _yaml_documents(text: str) -> list[Any]:
         documents = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "file"
+        where = (
+            _("line %(line)d, column %(column)d") % {"line": mark.line + 1, "column": mark.column + 1}
+            if mark is not None
+            else _("an unknown place")
+        )
         problem = getattr(error, "problem", None) or str(error)
         raise ValidationFailed(
             _("The YAML file is malformed at %(where)s: %(problem)s") % {"where": where, "problem": problem},

@@ -63,7 +63,7 @@ def customer_units(request: HttpRequest, customer_id: int) -> HttpResponse:
 def _unit_get(actor: Actor, unit_id: int) -> Unit:
     unit = selectors.units_visible(actor=actor).select_related("install_address").filter(pk=unit_id).first()
     if unit is None:
-        raise NotFound("unit not found", field="unit_id")
+        raise NotFound(_("Unit not found."), field="unit_id")
     return unit
 
 

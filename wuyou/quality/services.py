@@ -11,18 +11,17 @@ from django.utils.translation import gettext as _
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet
-from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
-from wuyou.dispatch.services import CANCELLABLE, work_order_cancel
+from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from wuyou.dispatch.models import OPEN, WorkOrder
+from wuyou.dispatch.services import work_order_cancel, work_order_cancel_check
 from wuyou.quality.models import Callback, CallbackOutcome, CallbackReason, CallbackStatus
-from wuyou.quality.selectors import callbacks_visible
+from wuyou.quality.selectors import callback_get
 from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest
-from wuyou.tickets.selectors import requests_visible
+from wuyou.tickets.selectors import request_get
 from wuyou.tickets.services import request_record, request_transition
 
 # R-E3: "solved by phone guidance, followed by an automatic callback 2 hours later" — clock hours, not business hours.
 PHONE_GUIDANCE_CALLBACK_AFTER = dt.timedelta(hours=2)
-# A visit not yet under way is called off; one the engineer has confirmed or started is his to finish or hand back.
 NOTE_MAX = 4000
 
 
@@ -38,19 +37,10 @@ def _clean_note(note: str, *, required: bool, why: str) -> str:
 
 
 def _visits_to_cancel(request: ServiceRequest) -> list[WorkOrder]:
-    """The request's open visit, if any; refused when it is already under way."""
-    open_visits = list(
-        WorkOrder.objects.filter(request=request)
-        .exclude(status__in=[WorkOrderStatus.DONE, WorkOrderStatus.CANCELLED])
-        .order_by("pk")
-    )
-    under_way = [wo for wo in open_visits if wo.status not in CANCELLABLE]
-    if under_way:
-        raise TransitionNotAllowed(
-            _("Visit %(wo)s is %(status)s: the engineer finishes it or hands it back first.")
-            % {"wo": under_way[0].number, "status": under_way[0].get_status_display()},
-            field="note",
-        )
+    """The request's open visits (to be called off); refused when one is already under way."""
+    open_visits = list(WorkOrder.objects.filter(request=request, status__in=OPEN).order_by("pk"))
+    for wo in open_visits:
+        work_order_cancel_check(wo)
     return open_visits
 
 
@@ -70,8 +60,7 @@ def request_resolve_by_phone(
     """
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not resolve requests by phone guidance."))
-    if not requests_visible(actor=actor).filter(pk=request.pk).exists():
-        raise NotFound("service request not found", field="request_id")
+    request_get(actor=actor, request_id=request.pk)  # another outlet's request: NotFound
     note = _clean_note(note, required=True, why=_("Say what the customer was guided to do (a note is required)."))
     if request.status not in OPEN_STATUSES:
         raise TransitionNotAllowed(
@@ -140,8 +129,7 @@ def callback_record(*, actor: Actor, callback: Callback, outcome: str, note: str
     """
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not record callbacks."))
-    if not callbacks_visible(actor=actor).filter(pk=callback.pk).exists():
-        raise NotFound("callback not found", field="callback_id")
+    callback_get(actor=actor, callback_id=callback.pk)  # another outlet's callback: NotFound
     if outcome not in CallbackOutcome.values:
         raise ValidationFailed(_("Choose what the customer said."), field="outcome")
     chosen = CallbackOutcome(outcome)

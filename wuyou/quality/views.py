@@ -19,11 +19,12 @@ from wuyou.accounts.views import actor_of, staff_view
 from wuyou.core.errors import Conflict, DomainError, PermissionDenied
 from wuyou.core.htmx import apply_domain_error, found_or_404, render_page_or_partial
 from wuyou.customers.selectors import phone_for_display
+from wuyou.dispatch.views import refusal_status
 from wuyou.quality import selectors, services
 from wuyou.quality.forms import CallbackFilterForm, CallbackRecordForm, PhoneGuidanceForm
 from wuyou.quality.models import Callback
 from wuyou.tickets.models import ServiceRequest
-from wuyou.tickets.selectors import request_get
+from wuyou.tickets.selectors import request_contact_number, request_get
 
 PAGE_SIZE = 25
 
@@ -38,8 +39,7 @@ def _record_form(callback: Callback, data: Any = None) -> CallbackRecordForm:
 
 
 def _phone(actor: Actor, callback: Callback) -> str:
-    sr = callback.request
-    number = sr.contact_phone or next((p.number for p in sr.customer.phones.all()), "")
+    number = request_contact_number(callback.request)
     return phone_for_display(actor=actor, number=number) if number else ""
 
 
@@ -104,7 +104,7 @@ def callback_record(request: HttpRequest, callback_id: int) -> HttpResponse:
             )
         except DomainError as exc:
             apply_domain_error(form, exc, {"callback_id": "__all__"})
-            status = exc.status if exc.status in (403, 409) else 422
+            status = refusal_status(exc)
             conflict = exc.message if isinstance(exc, Conflict) else ""
         else:
             messages.success(

@@ -35,6 +35,14 @@ AT_RISK_HOURS = 4
 AT_RISK_HOURS_MAX = 168
 
 
+def request_contact_number(request: ServiceRequest) -> str:
+    """The number to reach the customer on: the one given for this request, else the customer's first ("" if none).
+
+    Callers mask it for the viewer; prefetch `customer__phones` when reading many.
+    """
+    return request.contact_phone or next((p.number for p in request.customer.phones.all()), "")
+
+
 def requests_visible(*, actor: Actor) -> QuerySet[ServiceRequest]:
     """Requests the actor may see: all, a region's, an outlet's, or an engineer's own."""
     return scoped_to_actor(ServiceRequest.objects.all(), actor=actor, own_jobs="assignee__user_id")

@@ -153,7 +153,7 @@ def customer_requests(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 def _detail_context(actor: Actor, sr: ServiceRequest, **forms: Any) -> dict[str, Any]:
     active = selectors.request_is_active_for(actor=actor, request=sr)
-    number = sr.contact_phone or next((p.number for p in sr.customer.phones.all()), "")
+    number = selectors.request_contact_number(sr)
     actions = selectors.request_actions(actor=actor, request=sr)
     may_dispatch = actor.can_run_desk and sr.status in OPEN_STATUSES
     verify_form = forms.get("verify_form") or VerifyForm(request_obj=sr, initial={"version": sr.version})

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from wuyou.accounts.actors import Actor, actor_for_user
+from wuyou.accounts.actors import Actor
 from wuyou.dispatch.models import OPEN, WorkOrderStatus
 from wuyou.dispatch.selectors import work_orders_visible
 from wuyou.dispatch.services import CANCELLABLE, JOB_FOR_CALL
@@ -20,11 +20,8 @@ BOOKABLE = (WorkOrderStatus.UNBOOKED, WorkOrderStatus.BOOKED)
 @register.inclusion_tag("dispatch/includes/request_visits.html", takes_context=True)
 def request_visits(context: template.Context, sr: ServiceRequest) -> dict[str, Any]:
     """The request's visits (number, status, window, engineer, planned time) and what the viewer may do next."""
-    actor = context.get("actor")
+    actor = context.get("actor")  # every page has it (accounts.views.actor_context)
     if not isinstance(actor, Actor):
-        request = context.get("request")
-        actor = actor_for_user(request.user) if request is not None else None
-    if actor is None:
         return {"visits": [], "may_open": False}
     visits = list(
         work_orders_visible(actor=actor)

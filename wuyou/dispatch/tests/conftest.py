@@ -18,7 +18,16 @@ from wuyou.accounts.models import Certificate, Skill, StaffProfile
 from wuyou.calendars.models import BusinessCalendar, WorkingPeriod
 from wuyou.customers.models import Address
 from wuyou.dispatch.fees import QuotePart, quote_decide, visit_quote_offer
-from wuyou.dispatch.models import FeeQuote, FieldEngineer, Part, StartPlace, StockPlace, StockPlaceKind, WorkOrder
+from wuyou.dispatch.models import (
+    FeeQuote,
+    FieldEngineer,
+    Part,
+    StartPlace,
+    StockPlace,
+    StockPlaceKind,
+    WorkOrder,
+    WorkOrderStatus,
+)
 from wuyou.dispatch.services import WorkOrderInput, work_order_open
 from wuyou.dispatch.stock import (
     PartQuantity,
@@ -89,6 +98,15 @@ class Field:
             request=sr,
             data=WorkOrderInput(windows=tuple((local(day, s), local(day, e)) for s, e in windows)),
         )
+
+    def visit_on_site(self, *, engineer: StaffProfile | None = None, **kw) -> WorkOrder:
+        """A booked visit with its engineer (A by default) already at the door: quotes, parts, take-backs start here."""
+        wo = self.work_order(**kw)
+        WorkOrder.objects.filter(pk=wo.pk).update(
+            engineer=engineer or self.network.engineer_a, status=WorkOrderStatus.ON_SITE
+        )
+        wo.refresh_from_db()
+        return wo
 
 
 def field_calendar() -> BusinessCalendar:

@@ -411,6 +411,7 @@ def on_site(field_service):
         ("rating", {"quality": 6, "attitude": 5, "signature": SIGNATURE}, "quality"),
         ("rating", {"quality": 5, "attitude": 0, "signature": SIGNATURE}, "attitude"),
         ("rating", {"quality": 5, "signature": SIGNATURE}, "attitude"),
+        ("rating", {"quality": 5, "attitude": 5, "signature": SIGNATURE + "\x00"}, "signature"),
         ("rating", {"quality": 5, "attitude": 5}, "signature"),
         ("rating", {"quality": 5, "attitude": 5, "signature": "<svg/>"}, "signature"),
         ("done", {"note": "修好了"}, "rating"),
@@ -598,6 +599,8 @@ def test_the_desk_calls_off_a_visit_and_its_engineer_is_told(field_service, desk
     f = field_service
     wo = planned(f.work_order(), f.network.engineer_a)
     assert desk.post(f"/dispatch/work-orders/{wo.pk}/cancel", {"reason": ""}).status_code == 422
+    nul = desk.post(f"/dispatch/work-orders/{wo.pk}/cancel", {"reason": "a\x00b"})
+    assert nul.status_code == 422 and fields_of(nul) == {"reason"}, nul.content
     response = desk.post(f"/dispatch/work-orders/{wo.pk}/cancel", {"reason": "客户已自行修好"})
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     assert Message.objects.filter(kind="visit_cancelled", recipient_id=f.network.engineer_a.user_id).exists()

@@ -205,3 +205,11 @@ def test_every_explanation_key_policy_emits_has_a_sentence():
                 sentence = explain(explanation)
                 assert sentence != explanation.key and "%(" not in sentence, (explanation, sentence)
     assert seen >= set(p.RULE_KINDS) | {"fee_schedule"}
+
+
+def test_a_bad_cause_is_refused_in_the_users_language(network, units):
+    chinese = quote(network, {**body("HXNEW0001"), "fault_cause": "gremlins"}, language="zh-hans")
+    english = quote(network, {**body("HXNEW0001"), "fault_cause": "gremlins"}, language="en")
+    assert chinese.status_code == english.status_code == 422 and fields_of(chinese) == {"fault_cause"}
+    assert english.json()["detail"].startswith("Choose one of: quality")
+    assert chinese.json()["detail"] != english.json()["detail"] and "quality" in chinese.json()["detail"]

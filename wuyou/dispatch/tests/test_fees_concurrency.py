@@ -10,7 +10,7 @@ from django.db import connection
 
 from wuyou.core.errors import Conflict, DomainError
 from wuyou.dispatch.fees import QuotePart, quote_decide, visit_quote_offer
-from wuyou.dispatch.models import FeeQuote, QuoteStatus, StockMove, WorkOrder, WorkOrderStatus
+from wuyou.dispatch.models import FeeQuote, QuoteStatus, StockMove, WorkOrder
 from wuyou.dispatch.services import StepInput, work_order_step
 from wuyou.dispatch.tests.conftest import SIGNATURE, catalogue_part, quote_agreed, van_stocked
 from wuyou.dispatch.tests.test_concurrency import run_together
@@ -28,10 +28,7 @@ def _postgresql_only(transactional_db):
 def on_site(field_service):
     f = field_service
     catalogue_part("CMP-35", "压缩机", "600.00", "900.00", is_consumable=True)
-    wo = f.work_order()
-    WorkOrder.objects.filter(pk=wo.pk).update(engineer=f.network.engineer_a, status=WorkOrderStatus.ON_SITE)
-    wo.refresh_from_db()
-    return wo
+    return f.visit_on_site()
 
 
 def test_accept_and_refuse_at_once_one_answer_stands(field_service, on_site):
@@ -72,9 +69,7 @@ def test_two_quotes_of_the_same_visit_at_once_leave_one_current(field_service, o
 def test_the_vans_last_unit_goes_to_one_visit(field_service, on_site):
     f = field_service
     net = f.network
-    other = f.work_order()
-    WorkOrder.objects.filter(pk=other.pk).update(engineer=net.engineer_a, status=WorkOrderStatus.ON_SITE)
-    other.refresh_from_db()
+    other = f.visit_on_site()
     van_stocked(net, net.engineer_a, {"CMP-35": 1})
     me = net.actor(net.engineer_a)
     for wo in (on_site, other):

@@ -51,11 +51,7 @@ class Loaners:
 
     def visit(self, *, outlet=None, engineer=None) -> WorkOrder:
         """Another visit, with its engineer on site."""
-        net = self.f.network
-        wo = self.f.work_order(outlet=outlet) if outlet else self.f.work_order()
-        WorkOrder.objects.filter(pk=wo.pk).update(engineer=engineer or net.engineer_a, status="on_site")
-        wo.refresh_from_db()
-        return wo
+        return self.f.visit_on_site(engineer=engineer, outlet=outlet)
 
     def take_back(self, wo: WorkOrder | None = None, actor: str = "engineer_a") -> TakeBack:
         return take_back_record(
@@ -68,9 +64,7 @@ def loaners(field_service) -> Loaners:
     f = field_service
     net = f.network
     model = ProductModel.objects.get(code=f.model_code)
-    wo = f.work_order()
-    WorkOrder.objects.filter(pk=wo.pk).update(engineer=net.engineer_a, status="on_site")
-    wo.refresh_from_db()
+    wo = f.visit_on_site()
     return Loaners(
         f=f,
         loaner=LoanerUnit.objects.create(outlet=net.outlet_a, product_model=model, serial="LN-A-001"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -47,6 +46,7 @@ from wuyou.dispatch.stock import (
     stock_place_ensure,
     stock_place_get,
 )
+from wuyou.dispatch.tests.conftest import catalogue_part
 from wuyou.notifications.models import Message
 
 
@@ -75,20 +75,9 @@ class Stock:
 def stock(field_service) -> Stock:
     f = field_service
     net = f.network
-    filter_ = Part.objects.create(
-        code="FLT-01",
-        name="过滤网",
-        cost_price=Decimal("8.00"),
-        retail_price=Decimal("15.00"),
-        is_consumable=True,
-        low_stock_level=2,
-    )
-    compressor = Part.objects.create(
-        code="CMP-35", name="压缩机", cost_price=Decimal("420.00"), retail_price=Decimal("680.00"), low_stock_level=1
-    )
-    wo = f.work_order()
-    WorkOrder.objects.filter(pk=wo.pk).update(engineer=net.engineer_a, status="on_site")
-    wo.refresh_from_db()
+    filter_ = catalogue_part("FLT-01", "过滤网", "8.00", "15.00", is_consumable=True, low_stock_level=2)
+    compressor = catalogue_part("CMP-35", "压缩机", "420.00", "680.00", low_stock_level=1)
+    wo = f.visit_on_site()
     return Stock(
         f=f,
         head_office=stock_place_ensure(kind=StockPlaceKind.HEAD_OFFICE),
@@ -499,15 +488,12 @@ def test_engineers_taking_the_last_units_at_once_never_drive_stock_negative(stoc
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is proved on PostgreSQL (set DATABASE_URL)")
     s = stock
-    net = s.f.network
     units, takers = 3, 8
     stock_van(s, s.filter, units)
     # given eight visits of engineer A's, each booking a filter from his van at the same instant
     orders = [s.work_order]
     for _ in range(takers - 1):
-        wo = s.f.work_order()
-        WorkOrder.objects.filter(pk=wo.pk).update(engineer=net.engineer_a, status="on_site")
-        orders.append(wo)
+        orders.append(s.f.visit_on_site())
     barrier = threading.Barrier(takers)
     results: list[Any] = [None] * takers
 

@@ -27,13 +27,15 @@ from django_htmx.http import HttpResponseClientRedirect
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Outlet
 from wuyou.accounts.selectors import calendar_for_outlet, engineers_visible, outlets_visible
-from wuyou.accounts.views import actor_of, staff_view
-from wuyou.core.errors import Conflict, DomainError
+from wuyou.accounts.views import staff_view
+from wuyou.core.errors import DomainError
 from wuyou.core.htmx import found_or_404, not_found, render_page_or_partial, wants_partial
 from wuyou.core.masking import mask_phone
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.forms import OPTIMISE_SECONDS_DEFAULT, AdjustForm, OptimiseForm, PinForm
 from wuyou.dispatch.models import DispatchPlan, PlanStatus, UnassignedReason, WorkOrder
+from wuyou.dispatch.views import desk_actor, refusal_status
+from wuyou.tickets.selectors import request_contact_number
 
 TEMPLATE = "dispatch/board.html"
 PARTIAL = "day"
@@ -232,8 +234,7 @@ def _span(start: dt.datetime | None, end: dt.datetime | None, zone: dt.tzinfo) -
 
 def _phone(wo: WorkOrder) -> str:
     """The contact number, masked: the board shows who, not how to reach them."""
-    sr = wo.request
-    number = sr.contact_phone or next((p.number for p in sr.customer.phones.all()), "")
+    number = request_contact_number(wo.request)
     return mask_phone(number) if number else ""
 
 
@@ -484,14 +485,6 @@ def proposal_day(actor: Actor, plan: DispatchPlan, zone: dt.tzinfo) -> DayView:
 # -- pages -----------------------------------------------------------------------------------------------------
 
 
-def _desk(request: HttpRequest) -> Actor:
-    """Desk roles only: engineers and sales reps never see the board (and are not told it exists)."""
-    actor = actor_of(request)
-    if not actor.can_run_desk:
-        raise not_found(request)
-    return actor
-
-
 def _outlet(request: HttpRequest, actor: Actor, raw: str | None) -> tuple[Outlet, list[Outlet]]:
     """The outlet asked for (another outlet's is a 404), else the actor's own, else the first visible."""
     outlets = list(outlets_visible(actor=actor).order_by("code"))
@@ -586,7 +579,7 @@ def _render(
 @staff_view
 def board(request: HttpRequest) -> HttpResponse:
     """The outlet's day: waiting jobs, routes on timelines and a map, and the latest plan if still open."""
-    actor = _desk(request)
+    actor = desk_actor(request)
     outlet, outlets = _outlet(request, actor, request.GET.get("outlet"))
     zone = _zone(outlet)
     day = _day(request.GET.get("day"), zone)
@@ -600,7 +593,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @staff_view
 def plan_new(request: HttpRequest) -> HttpResponse:
     """Ask for an optimisation of the day; the worker runs it and the board follows its progress."""
-    actor = _desk(request)
+    actor = desk_actor(request)
     outlet, outlets = _outlet(request, actor, request.POST.get("outlet") or None)
     form = OptimiseForm(request.POST)
     day = _day(request.POST.get("day"), _zone(outlet))
@@ -621,7 +614,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 
 def _plan(request: HttpRequest, plan_id: int) -> tuple[Actor, DispatchPlan]:
-    actor = _desk(request)
+    actor = desk_actor(request)
     return actor, found_or_404(request, selectors.plan_get, actor=actor, plan_id=plan_id)
 
 
@@ -659,7 +652,7 @@ def plan_adjust(request: HttpRequest, plan_id: int) -> HttpResponse:
             position=None if unassign else form.position_index,
         )
     except DomainError as exc:
-        return _refused(request, actor, plan, form.cleaned_data["work_order"], exc.message, _status(exc))
+        return _refused(request, actor, plan, form.cleaned_data["work_order"], exc.message, refusal_status(exc))
     return _after_change(request, actor, plan)
 
 
@@ -676,7 +669,7 @@ def plan_pin(request: HttpRequest, plan_id: int) -> HttpResponse:
             actor=actor, plan=plan, work_order_id=form.cleaned_data["work_order"], pinned=form.cleaned_data["pinned"]
         )
     except DomainError as exc:
-        return _refused(request, actor, plan, form.cleaned_data["work_order"], exc.message, _status(exc))
+        return _refused(request, actor, plan, form.cleaned_data["work_order"], exc.message, refusal_status(exc))
     return _after_change(request, actor, plan)
 
 
@@ -689,7 +682,7 @@ def plan_commit(request: HttpRequest, plan_id: int) -> HttpResponse:
         plan = services.plan_commit(actor=actor, plan=plan)
     except DomainError as exc:
         fresh = found_or_404(request, selectors.plan_get, actor=actor, plan_id=plan.pk)
-        return _render(request, actor, fresh.outlet, fresh.day, fresh, alert=exc.message, status=_status(exc))
+        return _render(request, actor, fresh.outlet, fresh.day, fresh, alert=exc.message, status=refusal_status(exc))
     planned = sum(len(r["visits"]) for r in plan.proposal.get("plan", {}).get("routes", []))
     messages.success(request, _("Plan committed: %(count)d visits are on the engineers' routes.") % {"count": planned})
     url = board_url(plan.outlet_id, plan.day)
@@ -704,14 +697,10 @@ def plan_discard(request: HttpRequest, plan_id: int) -> HttpResponse:
     try:
         plan = services.plan_discard(actor=actor, plan=plan)
     except DomainError as exc:
-        return _render(request, actor, plan.outlet, plan.day, plan, alert=exc.message, status=_status(exc))
+        return _render(request, actor, plan.outlet, plan.day, plan, alert=exc.message, status=refusal_status(exc))
     messages.info(request, _("Plan discarded; the committed routes are unchanged."))
     url = board_url(plan.outlet_id, plan.day)
     return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
-
-
-def _status(exc: DomainError) -> int:
-    return 409 if isinstance(exc, Conflict) else (403 if exc.status == 403 else 422)
 
 
 def _first_error(form: Any) -> str:

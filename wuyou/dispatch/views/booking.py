@@ -21,7 +21,8 @@ from wuyou.core.htmx import apply_domain_error, found_or_404
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.forms import BookForm, WorkOrderNewForm, window_value
 from wuyou.dispatch.models import OPEN, PLANNABLE, WorkOrder, WorkOrderStatus
-from wuyou.products.models import JobSpec, JobType
+from wuyou.dispatch.views import refusal_status
+from wuyou.products.models import JobType
 from wuyou.tickets import selectors as ticket_selectors
 from wuyou.tickets.models import ServiceRequest
 
@@ -34,15 +35,6 @@ def _desk(actor: Actor) -> None:
     """Only the desk books visits; a visible request or work order is a 403 for others, an invisible one a 404."""
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not book visits."))
-
-
-def standard_minutes(sr: ServiceRequest, job_type: str) -> int:
-    """How long the job usually takes: the product's job specification, else the job type's default."""
-    if sr.unit_id is not None and sr.unit is not None:
-        spec = JobSpec.objects.filter(product_model_id=sr.unit.product_model_id, job_type=job_type).first()
-        if spec is not None:
-            return spec.standard_minutes
-    return services.DEFAULT_MINUTES.get(JobType(job_type), 60) if job_type in JobType.values else 60
 
 
 def _open_visit(actor: Actor, sr: ServiceRequest) -> WorkOrder | None:
@@ -71,7 +63,7 @@ def work_order_new(request: HttpRequest, request_id: int) -> HttpResponse:
                 )
             except DomainError as exc:
                 apply_domain_error(form, exc, OPEN_FIELD_MAP)
-                status = exc.status if exc.status in (403, 409) else 422
+                status = refusal_status(exc)
             else:
                 messages.success(request, _("Visit %(number)s opened: now book a time.") % {"number": wo.number})
                 return redirect("dispatch:work_order_book", work_order_id=wo.pk)
@@ -81,7 +73,9 @@ def work_order_new(request: HttpRequest, request_id: int) -> HttpResponse:
         default = services.JOB_FOR_CALL.get(sr.call_type)  # type: ignore[call-overload]
         wanted = request.GET.get("job_type")
         job_type = wanted if wanted in JobType.values else (default or JobType.REPAIR)
-        form = WorkOrderNewForm(initial={"job_type": job_type, "duration_minutes": standard_minutes(sr, job_type)})
+        form = WorkOrderNewForm(
+            initial={"job_type": job_type, "duration_minutes": services.standard_minutes(request=sr, job_type=job_type)}
+        )
     context = {"sr": sr, "form": form, "open_visit": _open_visit(actor, sr)}
     return render(request, "dispatch/booking_new.html", context, status=status)
 
@@ -167,7 +161,7 @@ def work_order_book(request: HttpRequest, work_order_id: int) -> HttpResponse:
                 )
             except DomainError as exc:
                 apply_domain_error(form, exc, BOOK_FIELD_MAP)
-                status = exc.status if exc.status in (403, 409) else 422
+                status = refusal_status(exc)
                 if isinstance(exc, Conflict):  # show the visit as it is now, so a second try can succeed
                     wo = found_or_404(request, selectors.work_order_get, actor=actor, work_order_id=work_order_id)
             else:

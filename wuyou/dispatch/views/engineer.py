@@ -27,6 +27,8 @@ from wuyou.customers.selectors import phone_for_display
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.models import PLANNABLE, STARTED, WorkOrder, WorkOrderStatus
 from wuyou.dispatch.views import fees as fee_views
+from wuyou.dispatch.views import refusal_status
+from wuyou.tickets.selectors import request_contact_number
 
 # The steps shown on the visit page, in the order the engineer takes them, by the status the visit is in.
 ROAD_STEPS = ("confirm_call", "on_the_way", "arrived")
@@ -136,14 +138,9 @@ def _today(outlet_id: int | None) -> dt.date:
     return timezone.localtime(timezone.now(), zone).date()
 
 
-def _phone_number(wo: WorkOrder) -> str:
-    sr = wo.request
-    return sr.contact_phone or next((p.number for p in sr.customer.phones.all()), "")
-
-
 def _phone(actor: Actor, wo: WorkOrder, visible: bool) -> tuple[str, bool]:
     """The customer's phone as the actor may see it, and whether it is the whole number (a tel: link)."""
-    number = _phone_number(wo)
+    number = request_contact_number(wo.request)
     if not number:
         return "", False
     shown = phone_for_display(actor=actor, number=number, job_active=visible)
@@ -396,7 +393,7 @@ def _refused(request: HttpRequest, actor: Actor, wo: WorkOrder, posted: Posted, 
     posted.errors = {k: v for k, v in errors.items() if k in known or k == "rating"}
     rest = [v for k, v in errors.items() if k not in posted.errors]
     alert = " ".join(rest) if rest or posted.errors else exc.message
-    status = exc.status if exc.status in (403, 409) else 422  # 409: the van is short of a part
+    status = refusal_status(exc)  # 409: the van is short of a part
     return render(
         request, "dispatch/work_order.html", visit_context(actor, wo, posted=posted, alert=alert), status=status
     )

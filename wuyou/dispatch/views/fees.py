@@ -7,13 +7,12 @@ show each refusal next to its field on the visit page, and render what the custo
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,14 +20,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from wuyou.accounts.actors import Actor
-from wuyou.accounts.models import Organisation
+from wuyou.accounts.selectors import organisation_name
 from wuyou.accounts.views import actor_of, staff_view
 from wuyou.core.errors import Conflict, DomainError, TransitionNotAllowed, ValidationFailed
 from wuyou.core.htmx import found_or_404
 from wuyou.dispatch import fees, selectors
-from wuyou.dispatch.models import AGREED, FeeQuote, Part, QuoteStatus, StockPlaceKind, WorkOrder
+from wuyou.dispatch.models import AGREED, FeeQuote, QuoteStatus, StockPlaceKind, WorkOrder
 from wuyou.dispatch.receipt_pdf import receipt_pdf
 from wuyou.dispatch.stock import stock_levels, stock_places_visible
+from wuyou.dispatch.views import desk_actor, refusal_status
 from wuyou.products.policy import FAULT_CAUSES
 
 FAULT_CAUSE_LABELS = {
@@ -71,32 +71,14 @@ def van_parts(actor: Actor, wo: WorkOrder) -> list[dict[str, Any]]:
     ]
 
 
-def _used(wo: WorkOrder) -> Counter[str]:
-    used = Counter[str]()
-    for move in fees.parts_consumed(wo):
-        used[move.part.code] -= move.quantity  # consumption moves are negative
-    return used
-
-
 def agreed_part_rows(wo: WorkOrder) -> list[dict[str, Any]]:
     """Rows for "Parts used" from the agreed quote's part lines not yet booked: code and quantity, serial to type.
 
     A serialised part is booked one at a time, so it gets one row per piece.
     """
-    current = fees.quote_current(wo)
-    if current is None or current.status not in AGREED:
-        return []
-    wanted = Counter[str]()
-    for line in current.lines:
-        if line.get("kind") == "part":
-            wanted[line["code"]] += int(line["quantity"])
-    wanted.subtract(_used(wo))
-    consumable = dict(Part.objects.filter(code__in=list(wanted)).values_list("code", "is_consumable"))
     rows: list[dict[str, Any]] = []
-    for code, left in wanted.items():
-        if left <= 0:
-            continue
-        pieces = [left] if consumable.get(code, True) else [1] * left
+    for code, left, consumable in fees.agreed_parts_left(wo):
+        pieces = [left] if consumable else [1] * left
         rows += [{"code": code, "serial": "", "quantity": str(n), "errors": {}} for n in pieces]
     return rows
 
@@ -245,7 +227,7 @@ def _visit_page(
             posted.errors = {"quote" if posted.form == "quote" else "decision": exc.message}
         context = engineer.visit_context(actor, fresh, quote_posted=posted, alert=" ".join(rest))
         return render(request, "dispatch/work_order.html", context, status=422)
-    status = exc.status if exc.status in (403, 409) else 422
+    status = refusal_status(exc)
     return render(
         request, "dispatch/work_order.html", engineer.visit_context(actor, fresh, alert=exc.message), status=status
     )
@@ -321,17 +303,13 @@ def quote_decide(request: HttpRequest, quote_id: int) -> HttpResponse:
 # -- the receipt --------------------------------------------------------------------------------------------------
 
 
-def _company_name() -> str:
-    return Organisation.objects.order_by("pk").values_list("name", flat=True).first() or ""
-
-
 @require_GET
 @staff_view
 def work_order_receipt(request: HttpRequest, work_order_id: int) -> HttpResponse:
     """The printable receipt: every line with its rule and policy version, the part serials, what the customer pays."""
     actor = actor_of(request)
     receipt = found_or_404(request, fees.receipt_for, actor=actor, work_order_id=work_order_id)
-    context = {"receipt": receipt, "wo": receipt.work_order, "fee": receipt.quote, "company": _company_name()}
+    context = {"receipt": receipt, "wo": receipt.work_order, "fee": receipt.quote, "company": organisation_name()}
     return render(request, "dispatch/fees/receipt.html", context)
 
 
@@ -341,7 +319,7 @@ def work_order_receipt_pdf(request: HttpRequest, work_order_id: int) -> HttpResp
     """The same receipt as a PDF the customer can keep."""
     actor = actor_of(request)
     receipt = found_or_404(request, fees.receipt_for, actor=actor, work_order_id=work_order_id)
-    response = HttpResponse(receipt_pdf(receipt, company=_company_name()), content_type="application/pdf")
+    response = HttpResponse(receipt_pdf(receipt, company=organisation_name()), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{receipt.quote.number}.pdf"'
     return response
 
@@ -370,18 +348,11 @@ def _disputes_page(
     return render(request, "dispatch/fees/disputes.html", context, status=status)
 
 
-def _desk(request: HttpRequest) -> Actor:
-    actor = actor_of(request)
-    if not actor.can_run_desk:
-        raise Http404()
-    return actor
-
-
 @require_GET
 @staff_view
 def fee_disputes(request: HttpRequest) -> HttpResponse:
     """Disputed quotes waiting for the centre, oldest first: the centre sees all, an outlet manager his outlet's."""
-    return _disputes_page(request, _desk(request))
+    return _disputes_page(request, desk_actor(request))
 
 
 @require_POST

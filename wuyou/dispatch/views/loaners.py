@@ -24,14 +24,10 @@ from wuyou.core.errors import DomainError
 from wuyou.core.htmx import apply_domain_error, found_or_404, set_choices
 from wuyou.dispatch import loans
 from wuyou.dispatch.models import Loan, TakeBack, TakeBackStage
-from wuyou.dispatch.views.parts import stock_reader
+from wuyou.dispatch.views.parts import error_status, stock_reader
 
 DEFAULT_LOAN_DAYS = 14
 LOANS_SHOWN = 200  # loans out at once in one outlet stay far below this; the rest is in the API
-
-
-def _error_status(exc: DomainError) -> int:
-    return exc.status if exc.status in (403, 404, 409) else 422
 
 
 class LendForm(forms.Form):
@@ -123,7 +119,7 @@ def take_back_advance(request: HttpRequest, take_back_id: int) -> HttpResponse:
     try:
         moved = loans.take_back_advance(actor=actor, take_back=take_back, stage=request.POST.get("stage", ""))
     except DomainError as exc:
-        return _loaners_page(request, actor, alert=exc.message, status=_error_status(exc))
+        return _loaners_page(request, actor, alert=exc.message, status=error_status(exc))
     messages.success(
         request, _("Unit %(serial)s: %(stage)s.") % {"serial": moved.unit.serial, "stage": moved.get_stage_display()}
     )
@@ -163,7 +159,7 @@ def loaner_lend(request: HttpRequest, take_back_id: int) -> HttpResponse:
                 )
             except DomainError as exc:
                 apply_domain_error(form, exc, {"take_back": "__all__", "work_order": "__all__"})
-                status = _error_status(exc)
+                status = error_status(exc)
             else:
                 messages.success(
                     request,
@@ -193,6 +189,6 @@ def loan_return(request: HttpRequest, loan_id: int) -> HttpResponse:
         returned = loans.loaner_return(actor=actor, loan=loan, condition=form.cleaned_data["condition"])
     except DomainError as exc:
         apply_domain_error(form, exc, {"loan": "__all__", "work_order": "__all__"})
-        return _loaners_page(request, actor, return_forms={loan.pk: form}, alert=exc.message, status=_error_status(exc))
+        return _loaners_page(request, actor, return_forms={loan.pk: form}, alert=exc.message, status=error_status(exc))
     messages.success(request, _("Loaner %(serial)s is back and available.") % {"serial": returned.loaner.serial})
     return redirect("dispatch:loaners_list")

@@ -23,6 +23,7 @@ from wuyou.core.errors import DomainError, PermissionDenied
 from wuyou.core.htmx import apply_domain_error, found_or_404, render_page_or_partial, set_choices
 from wuyou.dispatch import stock
 from wuyou.dispatch.models import Requisition, RequisitionStatus, StockPlace, StockPlaceKind
+from wuyou.dispatch.views import refusal_status
 
 LEDGER_PAGE_SIZE = 50
 LIST_PAGE_SIZE = 50
@@ -36,8 +37,9 @@ def stock_reader(actor: Actor) -> None:
         raise PermissionDenied(_("Your role does not handle spare parts."))
 
 
-def _error_status(exc: DomainError) -> int:
-    return exc.status if exc.status in (403, 404, 409) else 422
+def error_status(exc: DomainError) -> int:
+    """A refused stock or loaner form: a part, place or loan that is gone keeps its 404 (these screens alike)."""
+    return refusal_status(exc, kept=(403, 404, 409))
 
 
 # -- forms ---------------------------------------------------------------------------------------------------------
@@ -177,7 +179,7 @@ def place_receive(request: HttpRequest, place_id: int) -> HttpResponse:
             )
         except DomainError as exc:
             apply_domain_error(form, exc, PART_FIELD_MAP)
-            return _place_page(request, actor, place, receive_form=form, status=_error_status(exc))
+            return _place_page(request, actor, place, receive_form=form, status=error_status(exc))
         messages.success(
             request, _("Booked in: %(part)s × %(n)d.") % {"part": move.part.name, "n": form.cleaned_data["quantity"]}
         )
@@ -203,7 +205,7 @@ def place_adjust(request: HttpRequest, place_id: int) -> HttpResponse:
             )
         except DomainError as exc:
             apply_domain_error(form, exc, PART_FIELD_MAP)
-            return _place_page(request, actor, place, adjust_form=form, status=_error_status(exc))
+            return _place_page(request, actor, place, adjust_form=form, status=error_status(exc))
         messages.success(
             request, _("Count corrected: %(part)s %(delta)+d.") % {"part": move.part.name, "delta": move.quantity}
         )
@@ -265,7 +267,7 @@ def requisition_new(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as exc:
                 apply_domain_error(form, exc, {"part": "part_1", "quantity": "quantity_1", "place": "destination"})
-                status = _error_status(exc)
+                status = error_status(exc)
             else:
                 messages.success(request, _("Requisition #%(n)d sent for approval.") % {"n": requisition.pk})
                 return redirect("dispatch:parts_requisition", requisition_id=requisition.pk)
@@ -332,6 +334,13 @@ def requisition_decide(request: HttpRequest, requisition_id: int, action: str) -
             apply_domain_error(reject_form, exc)
         fresh = stock.requisition_get(actor=actor, requisition_id=requisition.pk)
         alert = "" if exc.field == "reason" else exc.message
-        return _requisition_page(request, actor, fresh, reject_form=reject_form, alert=alert, status=_error_status(exc))
+        return _requisition_page(
+            request,
+            actor,
+            fresh,
+            reject_form=reject_form,
+            alert=alert,
+            status=error_status(exc),
+        )
     messages.success(request, done)
     return redirect("dispatch:parts_requisition", requisition_id=requisition.pk)

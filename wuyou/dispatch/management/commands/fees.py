@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import translation
+from django.utils import timezone, translation
 
 from wuyou.core.errors import DomainError
 from wuyou.dispatch.fees import QuotePart, parts_quote
@@ -53,8 +53,6 @@ class Command(BaseCommand):
         q.add_argument("--language", default="en", help="language of the explanations, e.g. en, zh-hans (default en)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from django.utils import timezone
-
         try:
             service_date = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
             labour = Decimal(options["labour"]) if options["labour"] is not None else None
