@@ -83,6 +83,6 @@ postgres-answers:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy wuyou/*/services.py wuyou/*/selectors.py wuyou/dispatch/stock.py wuyou/dispatch/loans.py wuyou/products/policy.py wuyou/dispatch/optimizer.py wuyou/dispatch/proposal.py wuyou/dispatch/problem_file.py wuyou/dispatch/fees.py wuyou/dispatch/receipt_pdf.py
+	$(BIN)/mypy wuyou/*/services.py wuyou/*/selectors.py wuyou/products/policy.py wuyou/routing/*.py wuyou/fees/pricing.py wuyou/fees/receipt_pdf.py
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -10,6 +10,9 @@ import pytest
 from wuyou.accounts.actors import Actor, actor_for_user
 from wuyou.accounts.models import Outlet, Role, StaffProfile
 
+# The field-service fixtures (field_service, stocked vans, agreed quotes) for every app that leans on a visit.
+pytest_plugins = ["tests.field_service"]
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside the live server
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import RESULTS, ROOT  # noqa: E402
-from wuyou.dispatch.optimizer import Engineer, Job, Plan, Point, Problem, Window  # noqa: E402
+from wuyou.routing.optimizer import Engineer, Job, Plan, Point, Problem, Window  # noqa: E402
 
 VRPTW = ROOT.parent / "shared" / "benchmarks" / "vrptw"
 SCALE = 10  # DIMACS: distances (and so times) in integer tenths
@@ -183,8 +183,8 @@ def best_known(csv_name: str) -> dict[str, dict[str, str]]:
 
 def solve_instance(task: tuple[str, float, int]) -> dict[str, object]:
     """Worker: solve one instance file and check the plan both ways (runs in a child process)."""
-    from wuyou.dispatch.optimizer import plan_check, solve
-    from wuyou.dispatch.travel import EuclideanTravel
+    from wuyou.routing.optimizer import plan_check, solve
+    from wuyou.routing.travel import EuclideanTravel
 
     path, seconds, seed = task
     instance = read_instance(Path(path))
@@ -410,8 +410,8 @@ def run_day(*, seconds: float, seed: int) -> dict[str, object]:
     them, as calls come in: first come, first served) and sorted by window opening time (how a careful
     dispatcher would work through the list), which serves far more jobs and so is the fairer comparison.
     """
-    from wuyou.dispatch.optimizer import greedy_plan, plan_check, solve
-    from wuyou.dispatch.travel import GreatCircleTravel
+    from wuyou.routing.optimizer import greedy_plan, plan_check, solve
+    from wuyou.routing.travel import GreatCircleTravel
 
     problem = qingdao_day(seed=2026)
     travel = GreatCircleTravel()

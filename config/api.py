@@ -80,8 +80,10 @@ class WuyouAPI(NinjaAPI):
         from wuyou.accounts.api import router as calendar_router
         from wuyou.customers.api import router as customers_router
         from wuyou.dispatch.api import router as dispatch_router
-        from wuyou.dispatch.fees_api import fees_router
-        from wuyou.dispatch.stock_api import loans_router, parts_router
+        from wuyou.fees.api import router as fees_router
+        from wuyou.fieldservice.api import router as fieldservice_router
+        from wuyou.loaners.api import router as loans_router
+        from wuyou.parts.api import router as parts_router
         from wuyou.products.api import lookup_router
         from wuyou.products.api import router as units_router
         from wuyou.tickets.api import router as requests_router
@@ -92,6 +94,7 @@ class WuyouAPI(NinjaAPI):
         self.add_router("/lookup", lookup_router)
         self.add_router("/calendar", calendar_router)
         self.add_router("/dispatch", dispatch_router)
+        self.add_router("/dispatch", fieldservice_router)
         self.add_router("/fees", fees_router)
         self.add_router("/parts", parts_router)
         self.add_router("/loans", loans_router)
@@ -131,12 +134,6 @@ api = WuyouAPI(
     auth=[BearerToken(), HeaderToken(), StaffSession()],
     urls_namespace="api",
 )
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    """The authenticated actor of an API request."""
-    actor: Actor = request.auth  # type: ignore[attr-defined]
-    return actor
 
 
 def _titles() -> dict[int, str]:

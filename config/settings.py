@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "wuyou.products",
     "wuyou.tickets",
     "wuyou.dispatch",
+    "wuyou.parts",
+    "wuyou.loaners",
+    "wuyou.fees",
+    "wuyou.fieldservice",
     "wuyou.quality",
     "wuyou.notifications",
     "wuyou.demo",  # last: it depends on every other app

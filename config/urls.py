@@ -20,5 +20,9 @@ urlpatterns = [
     path("", include("wuyou.products.urls")),
     path("", include("wuyou.tickets.urls")),
     path("", include("wuyou.dispatch.urls")),
+    path("", include("wuyou.parts.urls")),
+    path("", include("wuyou.loaners.urls")),
+    path("", include("wuyou.fees.urls")),
+    path("", include("wuyou.fieldservice.urls")),
     path("", include("wuyou.quality.urls")),
 ]

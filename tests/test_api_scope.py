@@ -17,17 +17,11 @@ from tests.factories import CustomerFactory, RequestFactory, StaffFactory, UnitF
 from wuyou.accounts.models import Role
 from wuyou.accounts.services import api_token_issue, api_token_revoke
 from wuyou.customers.models import PersonalDataReveal, TimelineEntry
-from wuyou.dispatch.models import (
-    DispatchPlan,
-    FeeQuote,
-    Loan,
-    LoanerUnit,
-    Requisition,
-    StockPlaceKind,
-    TakeBack,
-    WorkOrder,
-)
-from wuyou.dispatch.stock import stock_place_ensure
+from wuyou.dispatch.models import DispatchPlan, WorkOrder
+from wuyou.fees.models import FeeQuote
+from wuyou.loaners.models import Loan, LoanerUnit, TakeBack
+from wuyou.parts.models import Requisition, StockPlaceKind
+from wuyou.parts.services import stock_place_ensure
 from wuyou.tickets.models import ServiceRequest, Status
 
 A_NAME = "欧阳娜娜"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.test_console import CHROMIUM_ARGS, log_in
-from wuyou.dispatch.tests.conftest import TODAY, field_service  # noqa: F401 — the field-service fixture
+from tests.field_service import TODAY, field_service  # noqa: F401 — the field-service fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.test_console import log_in
 from tests.browser.test_engineer_day import PHONE, phone  # noqa: F401 — the phone-sized Chromium fixture
-from wuyou.dispatch.tests.conftest import field_service  # noqa: F401 — the field-service fixture
+from tests.field_service import field_service  # noqa: F401 — the field-service fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +22,9 @@ def test_an_engineer_quotes_the_customer_signs_parts_are_booked_and_the_receipt_
 ):
     from playwright.sync_api import expect
 
-    from wuyou.dispatch.models import FeeQuote, QuoteStatus, StockMove
-    from wuyou.dispatch.tests.test_fee_views import COMPRESSOR_SERIAL, visit_on_site
+    from wuyou.fees.models import FeeQuote, QuoteStatus
+    from wuyou.fees.tests.test_views import COMPRESSOR_SERIAL, visit_on_site
+    from wuyou.parts.models import StockMove
 
     page = phone
     shots = os.environ.get("WUYOU_SCREENSHOTS")

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest
 
 from wuyou.accounts.models import ApiToken, Role, StaffProfile
 
@@ -106,3 +107,9 @@ def actor_for_token(token: ApiToken) -> Actor:
     return Actor(
         user_id=token.user_id, role=token.role, outlet_id=token.outlet_id, display_name=token.name, token_id=token.pk
     )
+
+
+def api_actor(request: HttpRequest) -> Actor:
+    """The authenticated actor of an API request (set by the API's authentication classes)."""
+    actor: Actor = request.auth  # type: ignore[attr-defined]
+    return actor

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from config.api import actor_of
+from wuyou.accounts.actors import api_actor
 from wuyou.accounts.selectors import calendar_for
 from wuyou.calendars import checks
 
@@ -47,17 +47,17 @@ def _out(answer: checks.CalendarAnswer) -> CalendarAnswerOut:
 
 @router.get("/add-workdays", response=CalendarAnswerOut, summary="The date N working days later")
 def add_workdays(request: HttpRequest, query: Query[AddWorkdaysQuery]) -> CalendarAnswerOut:
-    calendar = calendar_for(actor=actor_of(request), outlet_code=query.outlet)
+    calendar = calendar_for(actor=api_actor(request), outlet_code=query.outlet)
     return _out(checks.answer_add_workdays(calendar, query.date, query.n))
 
 
 @router.get("/add-hours", response=CalendarAnswerOut, summary="The moment H business hours later")
 def add_hours(request: HttpRequest, query: Query[AddHoursQuery]) -> CalendarAnswerOut:
-    calendar = calendar_for(actor=actor_of(request), outlet_code=query.outlet)
+    calendar = calendar_for(actor=api_actor(request), outlet_code=query.outlet)
     return _out(checks.answer_add_hours(calendar, query.start, query.hours))
 
 
 @router.get("/is-workday", response=CalendarAnswerOut, summary="Whether a date is a working day, and why")
 def is_workday(request: HttpRequest, query: Query[IsWorkdayQuery]) -> CalendarAnswerOut:
-    calendar = calendar_for(actor=actor_of(request), outlet_code=query.outlet)
+    calendar = calendar_for(actor=api_actor(request), outlet_code=query.outlet)
     return _out(checks.answer_is_workday(calendar, query.date))

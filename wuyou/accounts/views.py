@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from wuyou.accounts.actors import Actor, Scope, actor_for_user
 from wuyou.accounts.models import Role, StaffProfile
-from wuyou.core.errors import DomainError, NotFound
+from wuyou.core.errors import DomainError, NotFound, PermissionDenied
 from wuyou.core.htmx import not_found
 
 security_log = logging.getLogger("wuyou.security")
@@ -47,6 +47,20 @@ def actor_context(request: HttpRequest) -> dict[str, Any]:
 def actor_of(request: HttpRequest) -> Actor:
     """The actor of a web request (the logged-in user's role and scope)."""
     return actor_for_user(request.user)
+
+
+def desk_actor(request: HttpRequest) -> Actor:
+    """Desk roles only: engineers and sales reps never see the page (and are not told it exists: a logged 404)."""
+    actor = actor_of(request)
+    if not actor.can_run_desk:
+        raise not_found(request)
+    return actor
+
+
+def require_desk_or_field(actor: Actor) -> None:
+    """Screens for the desk (clerks, managers) and for engineers (their own van, their take-backs)."""
+    if not (actor.can_run_desk or actor.scope is Scope.OWN_JOBS):
+        raise PermissionDenied(_("Your role does not handle spare parts."))
 
 
 def staff_view(view: View) -> View:

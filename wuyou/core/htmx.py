@@ -81,3 +81,14 @@ def apply_domain_error(form: forms.BaseForm, error: DomainError, field_map: Mapp
         on_top.append(error.message)
     for message in on_top:
         form.add_error(None, message)
+
+
+# A refused form keeps these statuses; any other refusal is bad input (422), never a 400 page or a 500.
+KEPT_STATUSES = (403, 409)
+# Screens of things that can be gone meanwhile (a part, a place, a loan) keep the 404 too.
+KEPT_WITH_NOT_FOUND = (403, 404, 409)
+
+
+def refusal_status(exc: DomainError, *, kept: tuple[int, ...] = KEPT_STATUSES) -> int:
+    """The status of a page drawn again after a service said no: 403 and 409 as they are, the rest 422."""
+    return exc.status if exc.status in kept else 422

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
-from ninja import Header, Schema
+from ninja import Header, Query, Schema
 from pydantic import AfterValidator, Field
 
 # Databases store ids as signed 64-bit integers; a larger number is bad input, not a server error.
@@ -68,3 +70,16 @@ class Problem(Schema):
     detail: str
     code: str = ""
     errors: list[ProblemError] = []
+
+
+Limit = Annotated[int, Query(50, ge=1, le=PAGE_MAX)]
+Offset = Annotated[int, Query(0, ge=0, le=OFFSET_MAX)]
+PageT = TypeVar("PageT")
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def page_of(
+    page: Callable[..., PageT], qs: QuerySet[ModelT], out: Callable[[ModelT], Any], limit: int, offset: int
+) -> PageT:
+    """One page of `qs` shaped by `out`, with the total count (the lists' common answer)."""
+    return page(items=[out(obj) for obj in qs[offset : offset + limit]], count=qs.count(), limit=limit, offset=offset)

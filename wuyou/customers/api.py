@@ -8,8 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router
 
-from config.api import actor_of
-from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.actors import Actor, Scope, api_actor
 from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, CleanText, IdempotencyKey, ObjectId
 from wuyou.customers import selectors, services
@@ -109,7 +108,7 @@ def customer_list(
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> CustomerPage:
     """One-box search (`q`) or, without `q`, the visible customers newest first."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     if q.strip():
         qs = selectors.customer_matches(actor=actor, query=q).order_by("name", "pk")
     else:
@@ -129,7 +128,7 @@ def customer_create(
     idempotency_key: IdempotencyKey = None,
 ) -> CustomerOut:
     """File a customer with phones, addresses and contact windows (retry-safe with Idempotency-Key)."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     created = services.customer_create(
         actor=actor,
         data=services.CustomerInput(
@@ -166,7 +165,7 @@ def customer_create(
 @router.get("/{customer_id}", response=CustomerOut, summary="A customer's card")
 def customer_detail(request: HttpRequest, customer_id: ObjectId) -> CustomerOut:
     """One visible customer; phones masked unless the caller sees full numbers."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     return customer_out(actor, selectors.customer_get(actor=actor, customer_id=customer_id))
 
 
@@ -178,7 +177,7 @@ def customer_timeline(
     limit: int = Query(50, ge=1, le=PAGE_MAX),
 ) -> TimelinePage:
     """Every request, call note and event of the customer, newest first (R-A2)."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     entries = selectors.customer_timeline(actor=actor, customer=customer, limit=limit, before_id=before_id)
     items = [
@@ -209,7 +208,7 @@ def customer_note_create(
     idempotency_key: IdempotencyKey = None,
 ) -> TimelineEntryOut:
     """Add a call note to a visible customer's timeline."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     entry = services.customer_note_add(
         actor=actor,
@@ -237,7 +236,7 @@ def customer_note_create(
 @router.post("/{customer_id}/phones/reveal", response=RevealedPhones, summary="Reveal full phone numbers")
 def customer_phones_reveal(request: HttpRequest, customer_id: ObjectId, payload: RevealIn) -> RevealedPhones:
     """Show a visible customer's full numbers on purpose; who, whose, when and why is logged."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     numbers = services.customer_reveal_phones(actor=actor, customer=customer, reason=payload.reason)
     return RevealedPhones(customer_id=customer.pk, phones=numbers, revealed_at=timezone.now())

@@ -18,8 +18,9 @@ from typing import Protocol
 
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Outlet, StaffProfile
-from wuyou.dispatch.models import LoanerUnit, Part, StockPlace, StockPlaceKind
-from wuyou.dispatch.stock import (
+from wuyou.loaners.models import LoanerUnit
+from wuyou.parts.models import Part, StockPlace, StockPlaceKind
+from wuyou.parts.services import (
     PartQuantity,
     part_receive,
     requisition_approve,

@@ -35,20 +35,15 @@ from wuyou.demo.visits import (
     VisitPlan,
     signature_png,
 )
-from wuyou.dispatch.fees import QuotePart, quote_decide, visit_quote_offer
-from wuyou.dispatch.loans import loaner_lend, loaner_return, take_back_advance
-from wuyou.dispatch.models import DispatchPlan, LoanerUnit, Part, PlanStatus, TakeBack, WorkOrder
-from wuyou.dispatch.services import (
-    StepInput,
-    WorkOrderInput,
-    plan_adjust,
-    plan_commit,
-    plan_request,
-    plan_run,
-    work_order_open,
-    work_order_step,
-)
-from wuyou.dispatch.stock import PartQuantity, part_return_faulty
+from wuyou.dispatch.models import DispatchPlan, PlanStatus, WorkOrder
+from wuyou.dispatch.services import WorkOrderInput, plan_adjust, plan_commit, plan_request, plan_run, work_order_open
+from wuyou.fees.pricing import QuotePart
+from wuyou.fees.services import quote_decide, visit_quote_offer
+from wuyou.fieldservice.services import StepInput, work_order_step
+from wuyou.loaners.models import LoanerUnit, TakeBack
+from wuyou.loaners.services import loaner_lend, loaner_return, take_back_advance
+from wuyou.parts.models import Part
+from wuyou.parts.services import PartQuantity, part_return_faulty
 from wuyou.products.models import Unit
 from wuyou.products.services import UnitInput, unit_register
 from wuyou.tickets.models import CallType, Channel

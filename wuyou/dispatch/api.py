@@ -10,14 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
 
-from config.api import actor_of
-from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.actors import Actor, Scope, api_actor
 from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.core.errors import PermissionDenied, ValidationFailed
 from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, BoundedDate, IdempotencyKey, ObjectId
 from wuyou.customers.selectors import phone_for_display
-from wuyou.dispatch import proposal, selectors, services
+from wuyou.dispatch import selectors, services
 from wuyou.dispatch.models import DispatchPlan, UnassignedReason, WorkOrder
 from wuyou.dispatch.schemas import (
     AdjustIn,
@@ -25,9 +24,6 @@ from wuyou.dispatch.schemas import (
     BookingOptionsOut,
     BookingSlotOut,
     CancelIn,
-    ExceptionIn,
-    ExceptionValue,
-    MyDayOut,
     PartOut,
     PinIn,
     PlanIn,
@@ -35,15 +31,13 @@ from wuyou.dispatch.schemas import (
     PlanRouteOut,
     PlanUnassignedOut,
     PlanVisitOut,
-    StepIn,
-    StepValue,
-    StopOut,
     WindowOut,
     WorkOrderIn,
     WorkOrderOut,
     WorkOrderPage,
     WorkOrderStatusValue,
 )
+from wuyou.routing import proposal
 from wuyou.tickets.models import ServiceRequest
 from wuyou.tickets.selectors import request_get
 
@@ -56,7 +50,7 @@ REASON_LABELS = dict(UnassignedReason.choices)
 # -- shaping answers -----------------------------------------------------------------------------------------------
 
 
-def _customer_number(sr: ServiceRequest) -> str:
+def customer_number(sr: ServiceRequest) -> str:
     """The number to call: the request's contact phone, else the customer's primary phone."""
     if sr.contact_phone:
         return sr.contact_phone
@@ -64,7 +58,7 @@ def _customer_number(sr: ServiceRequest) -> str:
     return phones[0].number if phones else ""
 
 
-class _Today:
+class OutletToday:
     """Today's date in each outlet's zone, looked up once per outlet (phone visibility asks it per visit)."""
 
     def __init__(self) -> None:
@@ -78,17 +72,17 @@ class _Today:
         return self._by_outlet[outlet_id]
 
 
-def _phone_visible(actor: Actor, wo: WorkOrder, today: _Today) -> bool:
+def _phone_visible(actor: Actor, wo: WorkOrder, today: OutletToday) -> bool:
     """The engineer sees the number while his visit is active; others as their role allows."""
     if actor.scope is not Scope.OWN_JOBS:
         return False
     return selectors.phone_visible_to_engineer(wo, today=today.at(wo.outlet_id))
 
 
-def work_order_out(actor: Actor, wo: WorkOrder, today: _Today | None = None) -> WorkOrderOut:
+def work_order_out(actor: Actor, wo: WorkOrder, today: OutletToday | None = None) -> WorkOrderOut:
     """A visit as this actor may see it (the phone masked unless his role or the active job shows it)."""
     sr = wo.request
-    active = _phone_visible(actor, wo, today or _Today())
+    active = _phone_visible(actor, wo, today or OutletToday())
     return WorkOrderOut(
         id=wo.pk,
         number=wo.number or "",
@@ -100,7 +94,7 @@ def work_order_out(actor: Actor, wo: WorkOrder, today: _Today | None = None) -> 
         duration_minutes=wo.duration_minutes,
         skills=sorted(s.code for s in wo.skills.all()),
         customer_name=sr.customer.name,
-        customer_phone=phone_for_display(actor=actor, number=_customer_number(sr), job_active=active),
+        customer_phone=phone_for_display(actor=actor, number=customer_number(sr), job_active=active),
         address=wo.address_text,
         latitude=float(wo.latitude),
         longitude=float(wo.longitude),
@@ -238,7 +232,7 @@ def expected_version(body_version: int | None, if_match: str | None) -> int | No
     return int(tag)
 
 
-def _answered(actor: Actor, wo: WorkOrder, response: HttpResponse) -> WorkOrderOut:
+def work_order_answer(actor: Actor, wo: WorkOrder, response: HttpResponse) -> WorkOrderOut:
     """The visit as the answer to a read or a step, its `version` also sent as the ETag for If-Match."""
     response["ETag"] = f'"{wo.version}"'
     return work_order_out(actor, wo)
@@ -263,7 +257,7 @@ def work_order_create(
     idempotency_key: IdempotencyKey = None,
 ) -> WorkOrderOut:
     """Open a visit for a verified repair, installation or complaint request; with windows it is booked at once."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     sr = request_get(actor=actor, request_id=request_id)
     wo = services.work_order_open(
         actor=actor,
@@ -289,7 +283,7 @@ def work_order_list(
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> WorkOrderPage:
     """Visible visits, soonest appointment first; `day` matches the planned start, else the appointment windows."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     qs = selectors.work_order_list(
         actor=actor,
         filters=selectors.WorkOrderFilters(status=status, outlet_id=outlet_id, engineer_id=engineer_id, day=day),
@@ -297,7 +291,7 @@ def work_order_list(
     page = qs.select_related("request", "request__customer", "engineer").prefetch_related(
         "skills", "windows", "request__customer__phones"
     )[offset : offset + limit]
-    today = _Today()
+    today = OutletToday()
     return WorkOrderPage(
         items=[work_order_out(actor, wo, today) for wo in page], count=qs.count(), limit=limit, offset=offset
     )
@@ -306,8 +300,8 @@ def work_order_list(
 @router.get("/work-orders/{work_order_id}", response=WorkOrderOut, summary="A visit")
 def work_order_detail(request: HttpRequest, work_order_id: ObjectId, response: HttpResponse) -> WorkOrderOut:
     """One visible visit with its record so far and `version` (also sent as ETag)."""
-    actor = actor_of(request)
-    return _answered(actor, selectors.work_order_get(actor=actor, work_order_id=work_order_id), response)
+    actor = api_actor(request)
+    return work_order_answer(actor, selectors.work_order_get(actor=actor, work_order_id=work_order_id), response)
 
 
 @router.get(
@@ -319,7 +313,7 @@ def work_order_booking_options(
     days: int = Query(selectors.BOOKING_DAYS, ge=1, le=14),
 ) -> BookingOptionsOut:
     """The next days' slots, each feasible or not from the engineers' booked days, with who would fit it in."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not book visits."))
@@ -348,7 +342,7 @@ def work_order_book(
     if_match: IfMatch = None,
 ) -> WorkOrderOut:
     """Record the window(s) the customer accepts; one is the appointment, several let the plan choose."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
     services.work_order_book(
         actor=actor,
@@ -356,7 +350,7 @@ def work_order_book(
         windows=_windows(payload.windows),
         expected_version=expected_version(payload.version, if_match),
     )
-    return _answered(actor, selectors.work_order_get(actor=actor, work_order_id=work_order_id), response)
+    return work_order_answer(actor, selectors.work_order_get(actor=actor, work_order_id=work_order_id), response)
 
 
 @router.post("/work-orders/{work_order_id}/cancel", response=WorkOrderOut, summary="Call off a visit not under way")
@@ -364,67 +358,10 @@ def work_order_cancel(
     request: HttpRequest, work_order_id: ObjectId, payload: CancelIn, response: HttpResponse
 ) -> WorkOrderOut:
     """Call off a visit before the engineer sets out; the engineer is told if it was on his route."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
     services.work_order_cancel(actor=actor, work_order=wo, reason=payload.reason.strip() or "—")
-    return _answered(actor, selectors.work_order_get(actor=actor, work_order_id=work_order_id), response)
-
-
-@router.post("/work-orders/{work_order_id}/steps/{step}", response=WorkOrderOut, summary="Record a step of the visit")
-def work_order_step(
-    request: HttpRequest,
-    work_order_id: ObjectId,
-    step: StepValue,
-    payload: StepIn,
-    response: HttpResponse,
-    if_match: IfMatch = None,
-) -> WorkOrderOut:
-    """Confirm, set off, arrive, diagnose, record work and parts, take back, test, rate and sign, finish."""
-    actor = actor_of(request)
-    wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
-    services.work_order_step(
-        actor=actor,
-        work_order=wo,
-        step=step,
-        data=services.StepInput(
-            note=payload.note,
-            parts=tuple((p.code, p.serial, p.quantity) for p in payload.parts),
-            receipt=payload.receipt,
-            test_run_ok=payload.test_run_ok,
-            quality=payload.quality,
-            attitude=payload.attitude,
-            signature=payload.signature,
-            signed_by=payload.signed_by,
-        ),
-        expected_version=expected_version(payload.version, if_match),
-    )
-    return _answered(actor, wo, response)
-
-
-@router.post(
-    "/work-orders/{work_order_id}/exceptions/{kind}", response=WorkOrderOut, summary="Report an exception on a visit"
-)
-def work_order_exception(
-    request: HttpRequest,
-    work_order_id: ObjectId,
-    kind: ExceptionValue,
-    payload: ExceptionIn,
-    response: HttpResponse,
-    if_match: IfMatch = None,
-) -> WorkOrderOut:
-    """Nobody home, entry refused, running late, compensation asked or handed back; the centre is told."""
-    actor = actor_of(request)
-    wo = selectors.work_order_get(actor=actor, work_order_id=work_order_id)
-    services.work_order_exception(
-        actor=actor,
-        work_order=wo,
-        kind=kind,
-        note=payload.note,
-        late_minutes=payload.late_minutes,
-        expected_version=expected_version(payload.version, if_match),
-    )
-    # Answered from the object in hand: a visit handed back is no longer the engineer's to read again.
-    return _answered(actor, wo, response)
+    return work_order_answer(actor, selectors.work_order_get(actor=actor, work_order_id=work_order_id), response)
 
 
 # -- day plans -----------------------------------------------------------------------------------------------------
@@ -434,7 +371,7 @@ def work_order_exception(
 @idempotent
 def plan_create(request: HttpRequest, payload: PlanIn, idempotency_key: IdempotencyKey = None) -> Status:
     """Queue an optimisation; a worker runs it. Poll the plan for `progress` until it is `ready` (or `failed`)."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     plan = services.plan_request(actor=actor, outlet_id=payload.outlet_id, day=payload.day, seconds=payload.seconds)
     return Status(202, plan_out(plan))
 
@@ -442,13 +379,13 @@ def plan_create(request: HttpRequest, payload: PlanIn, idempotency_key: Idempote
 @router.get("/plans/{plan_id}", response=PlanOut, summary="A plan and its proposal")
 def plan_detail(request: HttpRequest, plan_id: ObjectId) -> PlanOut:
     """Status and progress; once ready, the proposed routes, the visits left out and why, totals and feasibility."""
-    return plan_out(selectors.plan_get(actor=actor_of(request), plan_id=plan_id))
+    return plan_out(selectors.plan_get(actor=api_actor(request), plan_id=plan_id))
 
 
 @router.post("/plans/{plan_id}/adjust", response=PlanOut, summary="Move a visit by hand")
 def plan_adjust(request: HttpRequest, plan_id: ObjectId, payload: AdjustIn) -> PlanOut:
     """Reassign or reorder a visit, or take it out of the plan (`engineer_id` null); the plan is re-checked."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     plan = selectors.plan_get(actor=actor, plan_id=plan_id)
     plan = services.plan_adjust(
         actor=actor,
@@ -463,7 +400,7 @@ def plan_adjust(request: HttpRequest, plan_id: ObjectId, payload: AdjustIn) -> P
 @router.post("/plans/{plan_id}/pin", response=PlanOut, summary="Pin or release a visit")
 def plan_pin(request: HttpRequest, plan_id: ObjectId, payload: PinIn) -> PlanOut:
     """A pinned visit keeps its engineer and time when the day is planned again."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     plan = selectors.plan_get(actor=actor, plan_id=plan_id)
     return plan_out(
         services.plan_pin(actor=actor, plan=plan, work_order_id=payload.work_order_id, pinned=payload.pinned)
@@ -473,7 +410,7 @@ def plan_pin(request: HttpRequest, plan_id: ObjectId, payload: PinIn) -> PlanOut
 @router.post("/plans/{plan_id}/commit", response=PlanOut, summary="Commit a plan")
 def plan_commit(request: HttpRequest, plan_id: ObjectId) -> PlanOut:
     """Make the proposal the engineers' routes; 409 when another dispatcher changed a route since it was made."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     plan = selectors.plan_get(actor=actor, plan_id=plan_id)
     return plan_out(services.plan_commit(actor=actor, plan=plan))
 
@@ -481,52 +418,9 @@ def plan_commit(request: HttpRequest, plan_id: ObjectId) -> PlanOut:
 @router.post("/plans/{plan_id}/discard", response=PlanOut, summary="Discard a plan")
 def plan_discard(request: HttpRequest, plan_id: ObjectId) -> PlanOut:
     """Throw the proposal away."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     plan = selectors.plan_get(actor=actor, plan_id=plan_id)
     return plan_out(services.plan_discard(actor=actor, plan=plan))
 
 
 # -- the engineer's day --------------------------------------------------------------------------------------------
-
-
-@router.get("/my-day", response=MyDayOut, summary="The engineer's day")
-def my_day(request: HttpRequest, day: Annotated[BoundedDate | None, Query(None)] = None) -> MyDayOut:
-    """The caller's jobs of the day (today by default) in route order, with when to leave for each.
-
-    The customer's phone is given only while the visit is active; other roles get an empty day.
-    """
-    actor = actor_of(request)
-    day = day or _Today().at(actor.outlet_id)
-    stops = []
-    for stop in selectors.engineer_day_route(actor=actor, day=day):
-        wo = stop.work_order
-        sr = wo.request
-        unit = sr.unit
-        stops.append(
-            StopOut(
-                work_order_id=wo.pk,
-                number=wo.number or "",
-                status=wo.status,
-                job_type=wo.job_type,
-                route_position=wo.route_position,
-                customer_name=sr.customer.name,
-                phone=_customer_number(sr) if stop.phone_visible else None,
-                phone_visible=stop.phone_visible,
-                address=wo.address_text,
-                latitude=float(wo.latitude),
-                longitude=float(wo.longitude),
-                product_model=f"{unit.product_model.code} {unit.product_model.name}".strip() if unit else "",
-                symptom=sr.symptom,
-                window_start=wo.window_start,
-                window_end=wo.window_end,
-                leave_at=stop.leave_at,
-                planned_arrival=wo.planned_arrival,
-                planned_start=wo.planned_start,
-                planned_end=wo.planned_end,
-                travel_minutes=wo.travel_minutes,
-                duration_minutes=wo.duration_minutes,
-                late_minutes=wo.late_minutes,
-                version=wo.version,
-            )
-        )
-    return MyDayOut(day=day, stops=stops)

@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class DispatchConfig(AppConfig):
     name = "wuyou.dispatch"
     label = "dispatch"
-    verbose_name = _("Field service")
+    verbose_name = _("Dispatch")

@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import AfterValidator, Field, model_validator
 
 from wuyou.core.schemas import EARLIEST_YEAR, LATEST_YEAR, BoundedDate, CleanText, ObjectId
-from wuyou.dispatch.services import MAX_SIGNATURE_CHARS, MAX_WINDOWS, PLAN_SECONDS
+from wuyou.dispatch.services import MAX_WINDOWS, PLAN_SECONDS
 
 # The TextChoices values, step and exception names spelt out so that the OpenAPI document lists them; a test
 # keeps them in step with wuyou.dispatch.models and wuyou.dispatch.services.
@@ -254,68 +254,3 @@ class PlanOut(Schema):
     problems: list[str]
     created_at: dt.datetime
     committed_at: dt.datetime | None
-
-
-class StopOut(Schema):
-    """A stop of the engineer's day; `phone` is given only while the visit is active for him."""
-
-    work_order_id: int
-    number: str
-    status: str
-    job_type: str
-    route_position: int | None
-    customer_name: str
-    phone: str | None
-    phone_visible: bool
-    address: str
-    latitude: float
-    longitude: float
-    product_model: str
-    symptom: str
-    window_start: dt.datetime | None
-    window_end: dt.datetime | None
-    leave_at: dt.datetime | None
-    planned_arrival: dt.datetime | None
-    planned_start: dt.datetime | None
-    planned_end: dt.datetime | None
-    travel_minutes: int | None
-    duration_minutes: int
-    late_minutes: int | None
-    version: int
-
-
-class MyDayOut(Schema):
-    """The acting engineer's jobs of a day in route order."""
-
-    day: dt.date
-    stops: list[StopOut]
-
-
-class PartIn(Schema):
-    """A part fitted from the van: catalogue code, serial number (serialised parts), quantity."""
-
-    code: CleanText = Field(..., min_length=1, max_length=40)
-    serial: CleanText = Field("", max_length=60)
-    quantity: int = Field(1, ge=1, le=99)
-
-
-class StepIn(Schema):
-    """What the engineer enters for a step; only the fields of that step are read."""
-
-    note: CleanText = Field("", max_length=4000)
-    parts: list[PartIn] = Field(default_factory=list, max_length=MAX_PARTS)
-    receipt: CleanText = Field("", max_length=40)
-    test_run_ok: bool | None = None
-    quality: int | None = Field(None, ge=1, le=5)
-    attitude: int | None = Field(None, ge=1, le=5)
-    signature: CleanText = Field("", max_length=MAX_SIGNATURE_CHARS, description="data:image/png;base64,…")
-    signed_by: CleanText = Field("", max_length=50)
-    version: Version | None = None
-
-
-class ExceptionIn(Schema):
-    """An exception on a visit; a note is required except for running late, which says how late."""
-
-    note: CleanText = Field("", max_length=4000)
-    late_minutes: int | None = Field(None, ge=1, le=600)
-    version: Version | None = None

@@ -15,16 +15,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from wuyou.accounts.actors import Actor
-from wuyou.accounts.models import Role, Skill, StaffProfile
-from wuyou.accounts.selectors import calendar_for_outlet, outlet_contact_ids, outlets_visible
-from wuyou.core.errors import Conflict, DomainError, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from wuyou.dispatch import proposal
-from wuyou.dispatch.fees import MAX_SIGNATURE_CHARS as MAX_SIGNATURE_CHARS  # the step form and schema import it here
-from wuyou.dispatch.fees import finish_check, is_drawn_signature, parts_agreed_check
-from wuyou.dispatch.loans import take_back_record
+from wuyou.accounts.models import Skill, StaffProfile
+from wuyou.accounts.selectors import calendar_for_outlet, outlets_visible
+from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import (
     OPEN,
     PLANNABLE,
@@ -36,12 +31,13 @@ from wuyou.dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from wuyou.dispatch.optimizer import plan_check, solve
 from wuyou.dispatch.selectors import day_origin, day_problem
-from wuyou.dispatch.stock import part_consume
-from wuyou.dispatch.travel import GreatCircleTravel
+from wuyou.fees.services import MAX_SIGNATURE_CHARS as MAX_SIGNATURE_CHARS  # the step form and schema import it here
 from wuyou.notifications.services import message_to_staff
 from wuyou.products.models import JobSpec, JobType
+from wuyou.routing import proposal
+from wuyou.routing.optimizer import plan_check, solve
+from wuyou.routing.travel import GreatCircleTravel
 from wuyou.tickets.models import OPEN_STATUSES, CallType, Priority, ServiceRequest, Status
 from wuyou.tickets.services import request_assign, request_record, request_transition
 
@@ -66,7 +62,6 @@ MAX_WINDOWS = 6
 MAX_DAYS_AHEAD = 60
 PLAN_SECONDS = (1, 120)
 URGENT_REPLAN_SECONDS = 5
-LATE_ALERT_MINUTES = 15  # R-F8: more than 15 minutes late alerts the outlet manager
 
 
 def travel_model() -> GreatCircleTravel:
@@ -74,7 +69,9 @@ def travel_model() -> GreatCircleTravel:
     return GreatCircleTravel()
 
 
-def _version_claim(wo: WorkOrder, *, expected_version: int | None, from_status: Sequence[str], **changes: Any) -> None:
+def work_order_claim(
+    wo: WorkOrder, *, expected_version: int | None, from_status: Sequence[str], **changes: Any
+) -> None:
     """Apply changes only if the work order is still as the actor saw it (one of two writers wins)."""
     if expected_version is not None and expected_version != wo.version:
         raise Conflict(_("The work order was changed by someone else; reload it and try again."), field="version")
@@ -225,7 +222,7 @@ def work_order_book(
     if work_order.status not in (WorkOrderStatus.UNBOOKED, *PLANNABLE):
         raise TransitionNotAllowed(_("A visit that has started cannot be rebooked."), field="windows")
     with transaction.atomic():
-        _version_claim(
+        work_order_claim(
             work_order,
             expected_version=expected_version,
             from_status=(WorkOrderStatus.UNBOOKED, *PLANNABLE),
@@ -241,12 +238,12 @@ def _book(actor: Actor, wo: WorkOrder, windows: list[tuple[dt.datetime, dt.datet
     AppointmentWindow.objects.filter(work_order=wo).delete()
     AppointmentWindow.objects.bulk_create(AppointmentWindow(work_order=wo, starts_at=s, ends_at=e) for s, e in windows)
     chosen = windows[0] if len(windows) == 1 else (None, None)
-    changes = {**_unplanned(), "window_start": chosen[0], "window_end": chosen[1]}
+    changes = {**unplanned_fields(), "window_start": chosen[0], "window_end": chosen[1]}
     WorkOrder.objects.filter(pk=wo.pk).update(**changes)
     for name, value in changes.items():
         setattr(wo, name, value)
     if previous_engineer is not None and previous_start is not None:
-        _bump_routes({previous_engineer}, _local_day(wo, previous_start))
+        routes_bump({previous_engineer}, outlet_day_of(wo, previous_start))
     zone = calendar_for_outlet(wo.outlet_id).zone
     text = ", ".join(f"{s.astimezone(zone):%m-%d %H:%M}–{e.astimezone(zone):%H:%M}" for s, e in windows)
     request_record(
@@ -268,7 +265,7 @@ def _book(actor: Actor, wo: WorkOrder, windows: list[tuple[dt.datetime, dt.datet
             )
 
 
-def _local_day(wo: WorkOrder, at: dt.datetime) -> dt.date:
+def outlet_day_of(wo: WorkOrder, at: dt.datetime) -> dt.date:
     return at.astimezone(calendar_for_outlet(wo.outlet_id).zone).date()
 
 
@@ -283,7 +280,7 @@ def _day_has_plan(outlet_id: int, day: dt.date, zone: dt.tzinfo) -> bool:
     ).exists()
 
 
-def _bump_routes(engineer_ids: set[int], day: dt.date) -> None:
+def routes_bump(engineer_ids: set[int], day: dt.date) -> None:
     """A route changed outside a plan: plans built on the old route can no longer be committed."""
     for engineer_id in engineer_ids:
         EngineerDay.objects.get_or_create(engineer_id=engineer_id, day=day)
@@ -553,14 +550,14 @@ def plan_commit(*, actor: Actor, plan: DispatchPlan) -> DispatchPlan:
                 reassigned = wo.engineer_id != engineer_id
                 if wo.status == WorkOrderStatus.BOOKED or reassigned:
                     changes["status"] = WorkOrderStatus.PLANNED
-                _version_claim(wo, expected_version=None, from_status=PLANNABLE, **changes)
+                work_order_claim(wo, expected_version=None, from_status=PLANNABLE, **changes)
                 if reassigned:
                     _assign_request(actor, wo, engineer_id)
         for left in answer.unassigned:
             dropped = work_orders.get(orders.get(left.job, -1))
             if dropped is not None and dropped.engineer_id is not None and dropped.status in PLANNABLE:
                 unchanged(left.job, dropped)
-                _version_claim(dropped, expected_version=None, from_status=PLANNABLE, **_unplanned())
+                work_order_claim(dropped, expected_version=None, from_status=PLANNABLE, **unplanned_fields())
         updated = DispatchPlan.objects.filter(pk=plan.pk, status=PlanStatus.READY).update(
             status=PlanStatus.COMMITTED, committed_by_id=actor.user_id, committed_at=now, updated_at=now
         )
@@ -570,7 +567,7 @@ def plan_commit(*, actor: Actor, plan: DispatchPlan) -> DispatchPlan:
     return plan
 
 
-def _unplanned() -> dict[str, Any]:
+def unplanned_fields() -> dict[str, Any]:
     """The fields of a visit taken out of any route: booked, no engineer, no planned times, not pinned."""
     return {
         "status": WorkOrderStatus.BOOKED,
@@ -596,16 +593,7 @@ def _assign_request(actor: Actor, wo: WorkOrder, engineer_id: int) -> None:
 # -- the engineer's visit ----------------------------------------------------------------------------------------
 
 
-def _engineer_of(actor: Actor, wo: WorkOrder) -> None:
-    """Only the engineer the visit is planned for works it (the desk may record on his behalf)."""
-    if actor.role == Role.ENGINEER:
-        if wo.engineer is None or wo.engineer.user_id != actor.user_id:
-            raise PermissionDenied(_("This visit is planned for another engineer."))
-    elif not actor.can_run_desk:
-        raise PermissionDenied(_("Your role may not record visits."))
-
-
-def _tell(wo: WorkOrder, *, kind: str, subject: str, body: str, user_ids: list[int], key: str) -> None:
+def work_order_tell(wo: WorkOrder, *, kind: str, subject: str, body: str, user_ids: list[int], key: str) -> None:
     message_to_staff(
         user_ids=user_ids,
         kind=kind,
@@ -614,293 +602,6 @@ def _tell(wo: WorkOrder, *, kind: str, subject: str, body: str, user_ids: list[i
         ref=f"work_order:{wo.pk}",
         dedupe_key=f"wo:{wo.pk}:{key}",
     )
-
-
-@dataclass(frozen=True)
-class Step:
-    """A step of the visit: the statuses it may be taken from, the status it leaves, and the event verb."""
-
-    sources: tuple[str, ...]
-    target: str | None  # None: the status does not change
-    verb: str
-
-
-STEPS: dict[str, Step] = {
-    "confirm_call": Step((WorkOrderStatus.PLANNED,), WorkOrderStatus.CONFIRMED, "job_confirmed"),
-    "on_the_way": Step(
-        (WorkOrderStatus.PLANNED, WorkOrderStatus.CONFIRMED), WorkOrderStatus.ON_THE_WAY, "job_on_the_way"
-    ),
-    "arrived": Step(
-        (WorkOrderStatus.PLANNED, WorkOrderStatus.CONFIRMED, WorkOrderStatus.ON_THE_WAY),
-        WorkOrderStatus.ON_SITE,
-        "job_arrived",
-    ),
-    "diagnosis": Step((WorkOrderStatus.ON_SITE,), None, "job_diagnosis"),
-    "work_done": Step((WorkOrderStatus.ON_SITE,), None, "job_work_done"),
-    "parts_used": Step((WorkOrderStatus.ON_SITE,), None, "job_parts_used"),
-    "take_back": Step((WorkOrderStatus.ON_SITE,), None, "job_take_back"),
-    "test_run": Step((WorkOrderStatus.ON_SITE,), None, "job_test_run"),
-    "rating": Step((WorkOrderStatus.ON_SITE,), None, "job_rated"),
-    "done": Step((WorkOrderStatus.ON_SITE,), WorkOrderStatus.DONE, "job_done"),
-}
-
-
-@dataclass(frozen=True)
-class StepInput:
-    """What the engineer enters for a step; only the fields of that step are read."""
-
-    note: str = ""
-    parts: tuple[tuple[str, str, int], ...] = ()  # (catalogue part code, serial, quantity)
-    receipt: str = ""
-    test_run_ok: bool | None = None
-    quality: int | None = None
-    attitude: int | None = None
-    signature: str = ""  # data:image/png;base64,…
-    signed_by: str = ""
-
-
-def _step_changes(step: str, wo: WorkOrder, data: StepInput, now: dt.datetime) -> tuple[dict[str, Any], str]:
-    """The fields a step writes and the note of its event; ValidationFailed names the field at fault."""
-    note = data.note.strip()
-    if step == "confirm_call":
-        return {"confirmed_at": now}, note
-    if step == "on_the_way":
-        return {"departed_at": now}, note
-    if step == "arrived":
-        return {"arrived_at": now}, note
-    if step in ("diagnosis", "work_done"):
-        if not note:
-            raise ValidationFailed(_("Write what you found or did."), field="note")
-        return {step: note[:4000]}, note
-    if step == "parts_used":
-        if not data.parts:
-            raise ValidationFailed(_("List at least one part."), field="parts")
-        for i, (code, _serial, quantity) in enumerate(data.parts):
-            if not code.strip():
-                raise ValidationFailed(_("Choose the part from the catalogue."), field=f"parts[{i}].code")
-            if not 1 <= quantity <= 99:
-                raise ValidationFailed(_("A quantity is 1 to 99."), field=f"parts[{i}].quantity")
-        return {}, note  # booked from the van inside the step's transaction (_consume_parts)
-    if step == "take_back":
-        receipt = data.receipt.strip()
-        if not receipt:
-            raise ValidationFailed(_("Give the number of the take-back receipt the customer signed."), field="receipt")
-        if not data.signed_by.strip():
-            raise ValidationFailed(_("Write who signed the take-back receipt."), field="signed_by")
-        return {"take_back_receipt": receipt[:40]}, note
-    if step == "test_run":
-        if data.test_run_ok is None:
-            raise ValidationFailed(_("Say whether the test run passed."), field="test_run_ok")
-        return {"test_run_ok": data.test_run_ok, "test_run_note": note[:300]}, note
-    if step == "rating":
-        for name, value in (("quality", data.quality), ("attitude", data.attitude)):
-            if value is None or not 1 <= value <= 5:
-                raise ValidationFailed(_("Rate from 1 to 5."), field=name)
-        signature = data.signature.strip()
-        if not signature and not note:
-            raise ValidationFailed(_("Have the customer sign, or say why there is no signature."), field="signature")
-        if signature and not is_drawn_signature(signature):
-            raise ValidationFailed(_("The signature is not a drawn image."), field="signature")
-        return {
-            "quality_rating": data.quality,
-            "attitude_rating": data.attitude,
-            "signature": signature,
-            "signed_by": data.signed_by.strip()[:50],
-        }, note
-    # done
-    finish_check(wo)
-    if not wo.work_done and not note:
-        raise ValidationFailed(_("Record the work done before finishing."), field="note")
-    if wo.quality_rating is None:
-        raise ValidationFailed(_("Ask the customer to rate the visit before finishing."), field="rating")
-    return {"finished_at": now, **({"work_done": note[:4000]} if note and not wo.work_done else {})}, note
-
-
-def work_order_step(
-    *, actor: Actor, work_order: WorkOrder, step: str, data: StepInput, expected_version: int | None = None
-) -> WorkOrder:
-    """Record a step of the visit (R-F2, R-F3); each is an event on the request and moves its clocks."""
-    spec = STEPS.get(step)
-    if spec is None:
-        raise ValidationFailed(_("Unknown step %(step)s.") % {"step": step[:30]}, field="step")
-    _engineer_of(actor, work_order)
-    if work_order.status not in spec.sources:
-        raise TransitionNotAllowed(
-            _("A visit that is %(status)s cannot take this step.") % {"status": work_order.get_status_display()},
-            field="step",
-        )
-    now = timezone.now()
-    changes, note = _step_changes(step, work_order, data, now)
-    if spec.target is not None:
-        changes["status"] = spec.target
-    sr = work_order.request
-    with transaction.atomic():
-        if step == "parts_used":
-            changes["parts_used"] = [*work_order.parts_used, *_consume_parts(actor, work_order, data.parts, note)]
-            note = ", ".join(f"{p['name']} {p['serial']}".strip() for p in changes["parts_used"][-len(data.parts) :])
-        if step == "take_back":
-            take_back_record(actor=actor, work_order=work_order, receipt_number=data.receipt, signed_by=data.signed_by)
-        _version_claim(work_order, expected_version=expected_version, from_status=spec.sources, **changes)
-        request_record(
-            actor=actor,
-            request=sr,
-            verb=spec.verb,
-            summary=_("%(number)s: %(step)s") % {"number": sr.number, "step": STEP_LABELS[step]},
-            data={"work_order": work_order.number, **_event_data(step, changes)},
-            note=note,
-            at=now,
-        )
-        if step == "arrived":
-            sr.refresh_from_db()  # the page's copy may predate a desk change; the transition guards on its version
-            if sr.status == Status.ACCEPTED and not sr.to_verify:
-                request_transition(actor=actor, request=sr, action="start")
-        if step == "done":
-            sr.refresh_from_db()
-            if sr.status in OPEN_STATUSES:
-                request_transition(actor=actor, request=sr, action="resolve", note=work_order.work_done or note)
-    return work_order
-
-
-def _consume_parts(
-    actor: Actor, wo: WorkOrder, rows: Sequence[tuple[str, str, int]], note: str
-) -> list[dict[str, Any]]:
-    """Book each part out of the engineer's van, as the customer agreed on the quote; errors name the row."""
-    parts_agreed_check(wo, [(code.strip(), quantity) for code, _serial, quantity in rows])
-    booked = []
-    for i, (code, serial, quantity) in enumerate(rows):
-        try:
-            move = part_consume(
-                actor=actor, work_order_id=wo.pk, part_code=code.strip(), quantity=quantity, serial=serial, note=note
-            )
-        except DomainError as exc:
-            name = {"part": "code", "part_code": "code", None: "code"}.get(exc.field, exc.field)
-            raise type(exc)(exc.message, field=f"parts[{i}].{name}") from None
-        booked.append(
-            {
-                "code": move.part.code,
-                "name": move.part.name,
-                "serial": move.serial,
-                "quantity": quantity,
-                "move": move.pk,
-            }
-        )
-    return booked
-
-
-def _event_data(step: str, changes: dict[str, Any]) -> dict[str, Any]:
-    if step == "rating":
-        return {"quality": changes["quality_rating"], "attitude": changes["attitude_rating"]}
-    if step == "parts_used":
-        return {"parts": changes["parts_used"]}
-    if step == "test_run":
-        return {"passed": changes["test_run_ok"]}
-    if step == "take_back":
-        return {"receipt": changes["take_back_receipt"]}
-    return {}
-
-
-# What each step and exception is called in the request's history and messages.
-STEP_LABELS: dict[str, Any] = {
-    "confirm_call": gettext_lazy("appointment confirmed by phone"),
-    "on_the_way": gettext_lazy("engineer on the way"),
-    "arrived": gettext_lazy("engineer arrived"),
-    "diagnosis": gettext_lazy("diagnosis recorded"),
-    "work_done": gettext_lazy("work recorded"),
-    "parts_used": gettext_lazy("parts used"),
-    "take_back": gettext_lazy("unit taken back for repair"),
-    "test_run": gettext_lazy("test run"),
-    "rating": gettext_lazy("customer rated the visit and signed"),
-    "done": gettext_lazy("visit done"),
-    "nobody_home": gettext_lazy("nobody home"),
-    "entry_refused": gettext_lazy("entry refused"),
-    "running_late": gettext_lazy("running late"),
-    "compensation": gettext_lazy("customer asks for compensation"),
-    "hand_back": gettext_lazy("visit handed back for reassignment"),
-}
-
-EXCEPTIONS = ("nobody_home", "entry_refused", "running_late", "compensation", "hand_back")
-# Who hears of each exception (R-F8): the centre re-books; the manager visits after a refusal, hears of a late
-# engineer, and with the service managers handles compensation, never promised on site.
-EXCEPTION_TOLD: dict[str, dict[str, bool]] = {
-    "nobody_home": {"clerks": True, "managers": False},
-    "hand_back": {"clerks": True, "managers": False},
-    "entry_refused": {"clerks": True, "managers": True},
-    "running_late": {"clerks": False, "managers": True},
-    "compensation": {"clerks": False, "managers": True, "service_managers": True},
-}
-
-
-def work_order_exception(
-    *,
-    actor: Actor,
-    work_order: WorkOrder,
-    kind: str,
-    note: str = "",
-    late_minutes: int | None = None,
-    expected_version: int | None = None,
-) -> WorkOrder:
-    """Report an exception on a visit (R-F8): the centre is told, the manager when it matters; never a promise."""
-    if kind not in EXCEPTIONS:
-        raise ValidationFailed(_("Unknown exception %(kind)s.") % {"kind": kind[:30]}, field="kind")
-    _engineer_of(actor, work_order)
-    if work_order.status not in (*PLANNABLE, *STARTED) or work_order.engineer_id is None:
-        raise TransitionNotAllowed(_("Only a planned or started visit can report this."), field="kind")
-    note = note.strip()
-    if kind != "running_late" and not note:
-        raise ValidationFailed(_("Say what happened (a note is required)."), field="note")
-    if kind == "running_late" and (late_minutes is None or not 1 <= late_minutes <= 600):
-        raise ValidationFailed(_("Say how late, 1 to 600 minutes."), field="late_minutes")
-    sr = work_order.request
-    now = timezone.now()
-    day = _local_day(work_order, work_order.planned_start or now)
-    changes: dict[str, Any] = {}
-    rebook = kind in ("nobody_home", "entry_refused", "hand_back")
-    if kind == "running_late":
-        changes["late_minutes"] = late_minutes
-    elif rebook:
-        # The visit goes back to the desk: a new appointment (nobody home, refused) or another engineer.
-        changes = _unplanned()
-        if kind != "hand_back":
-            changes.update(status=WorkOrderStatus.UNBOOKED, window_start=None, window_end=None)
-    label = STEP_LABELS[kind]
-    summary = _("%(number)s: %(what)s") % {"number": sr.number, "what": label}
-    engineer_id = work_order.engineer_id
-    with transaction.atomic():
-        _version_claim(work_order, expected_version=expected_version, from_status=(*PLANNABLE, *STARTED), **changes)
-        request_record(
-            actor=actor,
-            request=sr,
-            verb=f"job_{kind}",
-            summary=summary,
-            data={"work_order": work_order.number, **({"late_minutes": late_minutes} if late_minutes else {})},
-            note=note,
-            at=now,
-        )
-        if rebook:
-            _bump_routes({engineer_id}, day)
-            if kind != "hand_back":
-                request_record(
-                    actor=actor,
-                    request=sr,
-                    verb="job_rebook",
-                    summary=_("%(number)s: a new appointment is needed") % {"number": sr.number},
-                    at=now,
-                )
-        body = f"{summary}\n{work_order.address_text}\n{note}".strip()
-        key = f"{kind}:{work_order.version}"
-        told = EXCEPTION_TOLD.get(kind)
-        if kind == "running_late" and (late_minutes or 0) <= LATE_ALERT_MINUTES:
-            told = None  # a few minutes late is not news (R-F8: more than 15 tells the manager)
-        if told is not None:
-            _tell(
-                work_order,
-                kind=f"visit_{kind}",
-                subject=summary,
-                body=body + (f" ({late_minutes} min)" if late_minutes else ""),
-                user_ids=outlet_contact_ids(work_order.outlet_id, **told),
-                key=key,
-            )
-    return work_order
 
 
 # Visits not under way yet may be called off; once the engineer is on his way he finishes or hands it back.
@@ -926,7 +627,7 @@ def work_order_cancel(*, actor: Actor, work_order: WorkOrder, reason: str, at: d
     engineer_id, planned_start, from_status = work_order.engineer_id, work_order.planned_start, work_order.status
     with transaction.atomic():
         try:
-            _version_claim(
+            work_order_claim(
                 work_order,
                 expected_version=None,
                 from_status=CANCELLABLE,
@@ -951,11 +652,11 @@ def work_order_cancel(*, actor: Actor, work_order: WorkOrder, reason: str, at: d
         )
         if engineer_id is not None:
             if planned_start is not None:
-                _bump_routes({engineer_id}, _local_day(work_order, planned_start))
+                routes_bump({engineer_id}, outlet_day_of(work_order, planned_start))
             engineer = StaffProfile.objects.filter(pk=engineer_id, user__is_active=True).values("user_id").first()
             if engineer is not None:
                 subject = _("Visit %(wo)s called off: %(reason)s") % {"wo": work_order.number, "reason": reason}
-                _tell(
+                work_order_tell(
                     work_order,
                     kind="visit_cancelled",
                     subject=subject,

@@ -1,9 +1,8 @@
-"""Dispatcher board, booking a visit, the engineer's day; fees (fees_urls), spare parts and loaners (parts_urls)."""
+"""The dispatcher's board and plans, and opening and booking a visit from a request."""
 
 from django.urls import path
 
-from wuyou.dispatch import fees_urls, parts_urls
-from wuyou.dispatch.views import board, booking, engineer
+from wuyou.dispatch.views import board, booking
 
 app_name = "dispatch"
 urlpatterns = [
@@ -19,17 +18,4 @@ urlpatterns = [
     path("requests/<int:request_id>/visit/", booking.work_order_new, name="work_order_new"),
     path("dispatch/work-orders/<int:work_order_id>/book/", booking.work_order_book, name="work_order_book"),
     path("dispatch/work-orders/<int:work_order_id>/cancel/", booking.work_order_cancel, name="work_order_cancel"),
-    # The engineer's day (views/engineer.py)
-    path("my-day/", engineer.my_day, name="my_day"),
-    path("dispatch/work-orders/<int:work_order_id>/", engineer.work_order_detail, name="work_order"),
-    path("dispatch/work-orders/<int:work_order_id>/step/", engineer.work_order_step, name="work_order_step"),
-    path(
-        "dispatch/work-orders/<int:work_order_id>/exception/",
-        engineer.work_order_exception,
-        name="work_order_exception",
-    ),
-    # The quote, the customer's answer, the receipt and the centre's disputes (views/fees.py)
-    *fees_urls.urlpatterns,
-    # Spare parts and loaners (views/parts.py, views/loaners.py)
-    *parts_urls.urlpatterns,
 ]

@@ -8,8 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 
-from config.api import actor_of
-from wuyou.accounts.actors import Actor
+from wuyou.accounts.actors import Actor, api_actor
 from wuyou.core.errors import ValidationFailed
 from wuyou.core.idempotency import idempotent
 from wuyou.core.phones import InvalidPhone, parse_phone
@@ -76,7 +75,7 @@ def unit_create(
     idempotency_key: IdempotencyKey = None,
 ) -> UnitOut:
     """Register a serial-numbered unit to a visible owner; a serial already registered is a 409."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     owner = customers_visible(actor=actor).filter(pk=payload.owner_id).first()
     if owner is None:
         raise ValidationFailed(_("Unknown owner."), field="owner_id")
@@ -103,7 +102,7 @@ def unit_list(
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> UnitPage:
     """Visible units, newest first, optionally of one owner."""
-    qs = selectors.units_visible(actor=actor_of(request))
+    qs = selectors.units_visible(actor=api_actor(request))
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
     qs = qs.order_by("-created_at", "-id")
@@ -115,7 +114,7 @@ def unit_list(
 @router.get("/{serial}", response=UnitDetailOut, summary="A unit with its history")
 def unit_detail(request: HttpRequest, serial: Annotated[CleanText, Path(max_length=40)]) -> UnitDetailOut:
     """One visible unit by serial number, with its history across owners."""
-    unit = selectors.unit_get_by_serial(actor=actor_of(request), serial=serial)
+    unit = selectors.unit_get_by_serial(actor=api_actor(request), serial=serial)
     history = [_event_out(e) for e in selectors.unit_history(unit=unit)[:HISTORY_LIMIT]]
     return UnitDetailOut(**_unit_fields(unit), history=history)
 
@@ -170,7 +169,7 @@ def lookup(
     if (phone is None) == (serial is None):
         message = _("Give exactly one of phone or serial.")
         raise ValidationFailed(message, errors={"phone": message, "serial": message}, field="phone")
-    actor = actor_of(request)
+    actor = api_actor(request)
     if phone is not None:
         return _lookup_by_phone(actor, phone)
     return _lookup_by_serial(actor, serial or "")

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.views import actor_of, staff_view
 from wuyou.core.errors import Conflict, DomainError, PermissionDenied
-from wuyou.core.htmx import apply_domain_error, found_or_404, render_page_or_partial
+from wuyou.core.htmx import apply_domain_error, found_or_404, refusal_status, render_page_or_partial
 from wuyou.customers.selectors import phone_for_display
-from wuyou.dispatch.views import refusal_status
 from wuyou.quality import selectors, services
 from wuyou.quality.forms import CallbackFilterForm, CallbackRecordForm, PhoneGuidanceForm
 from wuyou.quality.models import Callback

@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router
 
-from config.api import actor_of
-from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.actors import Actor, Scope, api_actor
 from wuyou.core.errors import ValidationFailed
 from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, IdempotencyKey, ObjectId
@@ -159,7 +158,7 @@ def request_create(
     idempotency_key: IdempotencyKey = None,
 ) -> RequestOut:
     """Open a request (retry-safe with Idempotency-Key); missing facts flag it `to_verify`."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     sr = services.request_open(
         actor=actor,
         data=services.RequestInput(
@@ -196,7 +195,7 @@ def request_list(
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> RequestPage:
     """Visible requests, newest first, filtered by type, status, outlet, assignee, customer, overdue, to verify."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     qs = selectors.request_list(
         actor=actor,
         filters=selectors.RequestFilters(
@@ -226,7 +225,7 @@ def request_at_risk(
 
     `mine`: only those assigned to the caller (a manager: his outlet's). Each item lists the clocks at risk.
     """
-    actor = actor_of(request)
+    actor = api_actor(request)
     qs = selectors.requests_at_risk(actor=actor, filters=selectors.AtRiskFilters(within_hours=within_hours, mine=mine))
     items = []
     for sr in qs[offset : offset + limit]:
@@ -238,7 +237,7 @@ def request_at_risk(
 @router.get("/{request_id}", response=RequestDetailOut, summary="A service request with its history")
 def request_detail(request: HttpRequest, request_id: ObjectId, response: HttpResponse) -> RequestDetailOut:
     """One visible request: facts, history, allowed actions and `version` (also sent as ETag)."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     sr = selectors.request_get(actor=actor, request_id=request_id)
     _with_etag(response, sr)
     return request_detail_out(actor, sr)
@@ -253,7 +252,7 @@ def request_transition(
     if_match: str | None = Header(None, alias="If-Match", max_length=40),
 ) -> RequestDetailOut:
     """Take a state-machine action; 409 when the state forbids it or someone else changed the request first."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     sr = selectors.request_get(actor=actor, request_id=request_id)
     services.request_transition(
         actor=actor,
@@ -275,7 +274,7 @@ def request_assign(
     if_match: str | None = Header(None, alias="If-Match", max_length=40),
 ) -> RequestDetailOut:
     """Assign a verified, open request to an engineer of its outlet."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     sr = selectors.request_get(actor=actor, request_id=request_id)
     services.request_assign(
         actor=actor,
@@ -296,7 +295,7 @@ def request_verify(
     if_match: str | None = Header(None, alias="If-Match", max_length=40),
 ) -> RequestDetailOut:
     """Supply missing facts; the request leaves "to verify" once nothing is missing."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     sr = selectors.request_get(actor=actor, request_id=request_id)
     services.request_verify(
         actor=actor,
@@ -325,7 +324,7 @@ def request_authority_report(
     if_match: str | None = Header(None, alias="If-Match", max_length=40),
 ) -> RequestDetailOut:
     """A manager's written report on a complaint transferred by an authority; meets its time limit."""
-    actor = actor_of(request)
+    actor = api_actor(request)
     sr = selectors.request_get(actor=actor, request_id=request_id)
     services.request_authority_report(
         actor=actor, request=sr, report=payload.report, expected_version=expected_version(payload.version, if_match)

@@ -22,34 +22,26 @@ from wuyou.accounts.models import Outlet
 from wuyou.core.errors import NotFound
 from wuyou.demo.parts import PARTS
 from wuyou.demo.visits import signature_png
-from wuyou.dispatch.fees import (
-    QuotePart,
-    quote_decide,
-    quote_settle,
-    quotes_disputed,
-    receipt_for,
-    visit_quote_offer,
-)
-from wuyou.dispatch.loans import loans_overdue, take_backs_open, take_backs_short_of_loaner
-from wuyou.dispatch.models import (
-    Loan,
-    LoanerStatus,
-    LoanerUnit,
+from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
+from wuyou.fees.models import QuoteStatus
+from wuyou.fees.pricing import QuotePart
+from wuyou.fees.selectors import quotes_disputed, receipt_for
+from wuyou.fees.services import quote_decide, quote_settle, visit_quote_offer
+from wuyou.fieldservice.services import StepInput, work_order_step
+from wuyou.loaners.models import Loan, LoanerStatus, LoanerUnit, TakeBackStage
+from wuyou.loaners.selectors import loans_overdue, take_backs_open, take_backs_short_of_loaner
+from wuyou.notifications.models import Message
+from wuyou.parts.models import (
     Part,
-    QuoteStatus,
     Requisition,
     RequisitionStatus,
     StockMove,
     StockMoveKind,
     StockPlace,
     StockPlaceKind,
-    TakeBackStage,
-    WorkOrder,
-    WorkOrderStatus,
 )
-from wuyou.dispatch.services import StepInput, work_order_step
-from wuyou.dispatch.stock import low_stock, requisition_approve, stock_levels
-from wuyou.notifications.models import Message
+from wuyou.parts.selectors import low_stock, stock_levels
+from wuyou.parts.services import requisition_approve
 from wuyou.products.models import JobSpec
 from wuyou.products.selectors import policy_for_unit
 
@@ -232,13 +224,13 @@ def test_the_tour_pages_open_for_their_logins(demo, client, username, page):
         engineer__user__username="engineer", status=WorkOrderStatus.DONE, quotes__status=QuoteStatus.ACCEPTED
     )
     urls = {
-        "my_day": reverse("dispatch:my_day"),
-        "onsite": reverse("dispatch:work_order", args=[engineers_visit_today().pk]),
-        "receipt": reverse("dispatch:work_order_receipt", args=[finished.pk]),
-        "disputes": reverse("dispatch:fee_disputes"),
-        "parts": reverse("dispatch:parts_stock"),
-        "requisitions": reverse("dispatch:parts_requisitions"),
-        "loaners": reverse("dispatch:loaners_list"),
+        "my_day": reverse("fieldservice:my_day"),
+        "onsite": reverse("fieldservice:work_order", args=[engineers_visit_today().pk]),
+        "receipt": reverse("fees:receipt", args=[finished.pk]),
+        "disputes": reverse("fees:disputes"),
+        "parts": reverse("parts:stock"),
+        "requisitions": reverse("parts:requisitions"),
+        "loaners": reverse("loaners:list"),
     }
     response = client.get(urls[page], HTTP_ACCEPT_LANGUAGE="en")
     # another outlet's clerk gets 404 for outlet 1's receipt; everyone else the page

@@ -8,12 +8,11 @@ import typing
 import pytest
 
 from tests.api_client import ApiClient, fields_of
+from tests.field_service import SIGNATURE, TODAY, catalogue_part, local, van_stocked
 from wuyou.accounts.models import Skill
 from wuyou.accounts.services import api_token_issue
 from wuyou.dispatch.api import REASON_LABELS
 from wuyou.dispatch.models import AppointmentWindow, DispatchPlan, PlanStatus, WorkOrder, WorkOrderStatus
-from wuyou.dispatch.optimizer import REASONS
-from wuyou.dispatch.proposal import BY_HAND
 from wuyou.dispatch.schemas import (
     ExceptionValue,
     JobTypeValue,
@@ -22,10 +21,12 @@ from wuyou.dispatch.schemas import (
     StepValue,
     WorkOrderStatusValue,
 )
-from wuyou.dispatch.services import EXCEPTIONS, STEPS, plan_run
-from wuyou.dispatch.tests.conftest import SIGNATURE, TODAY, catalogue_part, local, van_stocked
+from wuyou.dispatch.services import plan_run
+from wuyou.fieldservice.services import EXCEPTIONS, STEPS
 from wuyou.notifications.models import Message
 from wuyou.products.models import JobType
+from wuyou.routing.optimizer import REASONS
+from wuyou.routing.proposal import BY_HAND
 from wuyou.tickets.models import RequestEvent, ServiceRequest, Status
 
 PHONE = "13612349876"

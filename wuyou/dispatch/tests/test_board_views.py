@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.field_service import TODAY
 from wuyou.dispatch.models import DispatchPlan, PlanStatus, WorkOrder, WorkOrderStatus
 from wuyou.dispatch.services import plan_commit, plan_request, plan_run
-from wuyou.dispatch.tests.conftest import TODAY
 
 HX = {"HTTP_HX_REQUEST": "true"}
 

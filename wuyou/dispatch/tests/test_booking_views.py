@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from tests.field_service import TODAY, local
 from wuyou.dispatch.forms import window_value
 from wuyou.dispatch.models import AppointmentWindow, EngineerDay, WorkOrder, WorkOrderStatus
-from wuyou.dispatch.tests.conftest import TODAY, local
 from wuyou.products.models import JobType
 
 
@@ -124,7 +124,7 @@ def test_the_request_page_lists_its_visits_with_what_to_do_next(client, field_se
     client.post(reverse("dispatch:work_order_new", args=[sr.pk]), {"job_type": "repair"})
     wo = WorkOrder.objects.get(request=sr)
     page = client.get(reverse("tickets:detail", args=[sr.pk])).content.decode()
-    assert wo.number in page and reverse("dispatch:work_order", args=[wo.pk]) in page
+    assert wo.number in page and reverse("fieldservice:work_order", args=[wo.pk]) in page
     assert reverse("dispatch:work_order_book", args=[wo.pk]) in page
     assert reverse("dispatch:work_order_new", args=[sr.pk]) not in page  # one open visit at a time
     # The engineer sees no booking links

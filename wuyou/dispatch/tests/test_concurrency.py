@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from tests.field_service import TODAY
 from wuyou.core.errors import Conflict
 from wuyou.dispatch.models import DispatchPlan, EngineerDay, PlanStatus, WorkOrder, WorkOrderStatus
 from wuyou.dispatch.services import WorkOrderInput, plan_commit, plan_request, plan_run, work_order_open
-from wuyou.dispatch.tests.conftest import TODAY
 from wuyou.tickets.models import ServiceRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)

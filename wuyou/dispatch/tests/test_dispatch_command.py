@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from wuyou import cli
-from wuyou.dispatch.optimizer import REASONS
+from wuyou.routing.optimizer import REASONS
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "dispatch-problem.json"
 

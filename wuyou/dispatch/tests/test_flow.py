@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.utils import translation
 
+from tests.field_service import TODAY, catalogue_part, quote_agreed, van_stocked
 from wuyou.dispatch.models import DispatchPlan, PlanStatus, WorkOrder, WorkOrderStatus
-from wuyou.dispatch.selectors import engineer_day_route
-from wuyou.dispatch.services import StepInput, plan_commit, plan_request, plan_run, work_order_step
-from wuyou.dispatch.tests.conftest import TODAY, catalogue_part, quote_agreed, van_stocked
+from wuyou.dispatch.services import plan_commit, plan_request, plan_run
+from wuyou.fieldservice.selectors import engineer_day_route
+from wuyou.fieldservice.services import StepInput, work_order_step
 from wuyou.tickets.models import ServiceRequest, Status
 
 SIGNATURE = "data:image/png;base64,iVBORw0KGgo="

@@ -6,16 +6,15 @@ import datetime as dt
 
 import pytest
 
+from tests.field_service import SHANGHAI, TODAY, local
 from wuyou.accounts.models import Certificate, Skill
 from wuyou.core.errors import NotFound
 from wuyou.dispatch.models import DispatchPlan, EngineerDay, FieldEngineer, PlanStatus, StartPlace, WorkOrder
 from wuyou.dispatch.models import WorkOrderStatus as S
-from wuyou.dispatch.optimizer import Point, Window
 from wuyou.dispatch.selectors import (
     ARRIVE_EARLY,
     booking_options,
     day_problem,
-    engineer_day_route,
     latest_plan,
     plan_get,
     planned_routes,
@@ -25,16 +24,10 @@ from wuyou.dispatch.selectors import (
     work_order_get,
     work_orders_visible,
 )
-from wuyou.dispatch.services import (
-    StepInput,
-    WorkOrderInput,
-    plan_commit,
-    plan_request,
-    plan_run,
-    work_order_open,
-    work_order_step,
-)
-from wuyou.dispatch.tests.conftest import SHANGHAI, TODAY, local
+from wuyou.dispatch.services import WorkOrderInput, plan_commit, plan_request, plan_run, work_order_open
+from wuyou.fieldservice.selectors import engineer_day_route
+from wuyou.fieldservice.services import StepInput, work_order_step
+from wuyou.routing.optimizer import Point, Window
 from wuyou.tickets.models import ClockState, RequestClock, Step
 
 TOMORROW = TODAY + dt.timedelta(days=1)

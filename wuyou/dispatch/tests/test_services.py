@@ -11,21 +11,13 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
+from tests.field_service import TODAY, catalogue_part, local, quote_agreed, van_stocked
 from wuyou.accounts.models import Skill
 from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.customers.models import Address
 from wuyou.dispatch import services
-from wuyou.dispatch.models import (
-    AppointmentWindow,
-    DispatchPlan,
-    EngineerDay,
-    PlanStatus,
-    WorkOrder,
-    WorkOrderStatus,
-)
-from wuyou.dispatch.optimizer import PIN_SLACK
+from wuyou.dispatch.models import AppointmentWindow, DispatchPlan, EngineerDay, PlanStatus, WorkOrder, WorkOrderStatus
 from wuyou.dispatch.services import (
-    StepInput,
     WorkOrderInput,
     plan_adjust,
     plan_commit,
@@ -34,12 +26,11 @@ from wuyou.dispatch.services import (
     plan_request,
     plan_run,
     work_order_book,
-    work_order_exception,
     work_order_open,
-    work_order_step,
 )
-from wuyou.dispatch.tests.conftest import TODAY, catalogue_part, local, quote_agreed, van_stocked
+from wuyou.fieldservice.services import StepInput, work_order_exception, work_order_step
 from wuyou.notifications.models import Message
+from wuyou.routing.optimizer import PIN_SLACK
 from wuyou.tickets.models import ClockOutcome, ClockState, RequestClock, RequestEvent, ServiceRequest, Status
 from wuyou.tickets.services import request_transition
 

@@ -27,14 +27,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Outlet
 from wuyou.accounts.selectors import calendar_for_outlet, engineers_visible, outlets_visible
-from wuyou.accounts.views import staff_view
+from wuyou.accounts.views import desk_actor, staff_view
 from wuyou.core.errors import DomainError
-from wuyou.core.htmx import found_or_404, not_found, render_page_or_partial, wants_partial
+from wuyou.core.htmx import found_or_404, not_found, refusal_status, render_page_or_partial, wants_partial
 from wuyou.core.masking import mask_phone
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.forms import OPTIMISE_SECONDS_DEFAULT, AdjustForm, OptimiseForm, PinForm
 from wuyou.dispatch.models import DispatchPlan, PlanStatus, UnassignedReason, WorkOrder
-from wuyou.dispatch.views import desk_actor, refusal_status
 from wuyou.tickets.selectors import request_contact_number
 
 TEMPLATE = "dispatch/board.html"

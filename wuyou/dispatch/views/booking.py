@@ -17,11 +17,10 @@ from wuyou.accounts.actors import Actor
 from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.accounts.views import actor_of, staff_view
 from wuyou.core.errors import Conflict, DomainError, PermissionDenied
-from wuyou.core.htmx import apply_domain_error, found_or_404
+from wuyou.core.htmx import apply_domain_error, found_or_404, refusal_status
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.forms import BookForm, WorkOrderNewForm, window_value
 from wuyou.dispatch.models import OPEN, PLANNABLE, WorkOrder, WorkOrderStatus
-from wuyou.dispatch.views import refusal_status
 from wuyou.products.models import JobType
 from wuyou.tickets import selectors as ticket_selectors
 from wuyou.tickets.models import ServiceRequest

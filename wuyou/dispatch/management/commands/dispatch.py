@@ -14,9 +14,9 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wuyou.dispatch.optimizer import solve
-from wuyou.dispatch.problem_file import ProblemFileError, plan_to_json, problem_from_text
-from wuyou.dispatch.travel import GreatCircleTravel
+from wuyou.routing.optimizer import solve
+from wuyou.routing.problem_file import ProblemFileError, plan_to_json, problem_from_text
+from wuyou.routing.travel import GreatCircleTravel
 
 LONGEST_SOLVE = 3600.0
 

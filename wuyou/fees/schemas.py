@@ -1,0 +1,146 @@
+"""API shapes of fee quotes: a priced job with the promise behind each line, a visit's quote, the decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from wuyou.core.schemas import BoundedDate, CleanText
+from wuyou.fees.services import MAX_SIGNATURE_CHARS
+
+Yuan = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
+FaultCause = Literal["quality", "user_damage", "wear", "misuse"]
+
+
+class QuotePartIn(Schema):
+    """A spare part the job needs, by catalogue code (prices and warranty component come from the catalogue)."""
+
+    code: CleanText = Field(min_length=1, max_length=40)
+    quantity: int = Field(1, ge=1, le=99)
+    card_price: Yuan | None = Field(None, description="The part's price on the customer's warranty card, if any.")
+
+
+class QuoteIn(Schema):
+    """A job to price: the unit, what is wrong, the parts and labour, and the service date."""
+
+    serial: CleanText = Field(min_length=1, max_length=40)
+    job_type: CleanText = Field(min_length=1, max_length=30)
+    fault_cause: CleanText = Field(min_length=1, max_length=30)
+    service_date: BoundedDate
+    parts: list[QuotePartIn] = Field(default_factory=list, max_length=30)
+    labour_fee: Yuan | None = Field(None, description="Omit for the fee schedule's labour charge of the job.")
+    labour_card_price: Yuan | None = Field(None, description="The labour price on the customer's warranty card.")
+
+
+class QuoteLineOut(Schema):
+    """One priced line and the promise behind it."""
+
+    kind: str
+    code: str
+    name: str
+    quantity: int
+    amount: Decimal
+    customer_share: Decimal
+    rule: str
+    policy_version: str
+    explanation_key: str
+    explanation: str
+    notes: list[str]
+
+
+class QuoteOptionOut(Schema):
+    """Return or exchange instead of repair, and until when."""
+
+    kind: str
+    eligible: bool
+    deadline: dt.date
+    explanation: str
+
+
+class QuoteOut(Schema):
+    """A priced job: lines, totals, the customer's options, and the policy version applied."""
+
+    serial: str
+    policy: str
+    policy_version: str
+    lines: list[QuoteLineOut]
+    total: Decimal
+    customer_total: Decimal
+    options: list[QuoteOptionOut]
+
+
+class VisitQuoteIn(Schema):
+    """What the engineer found: the fault's cause and the parts the repair needs (labour is the fee schedule's)."""
+
+    fault_cause: FaultCause
+    parts: list[QuotePartIn] = Field(default_factory=list, max_length=30)
+    labour_card_price: Yuan | None = None
+
+
+class FeeQuoteOut(Schema):
+    """A visit's quote as shown to the customer, and what became of it."""
+
+    id: int
+    number: str
+    work_order_id: int
+    status: str
+    job_type: str
+    fault_cause: str
+    service_date: dt.date
+    policy: str
+    policy_version: str
+    lines: list[QuoteLineOut]
+    options: list[QuoteOptionOut]
+    total: Decimal
+    customer_total: Decimal
+    customer_pays: Decimal
+    decided_at: dt.datetime | None
+    signed_by: str
+    decision_note: str
+    settled_at: dt.datetime | None
+    settlement_note: str
+    receipt_url: str | None
+
+
+class DecisionIn(Schema):
+    """The customer's answer: accept (name and drawn signature), refuse, or dispute (what he disputes)."""
+
+    decision: Literal["accept", "refuse", "dispute"]
+    signed_by: CleanText = Field("", max_length=50)
+    signature: CleanText = Field("", max_length=MAX_SIGNATURE_CHARS, description="data:image/png;base64,…")
+    note: CleanText = Field("", max_length=500)
+
+
+class SettleIn(Schema):
+    """The centre's settlement of a dispute: what the customer pays, and why."""
+
+    customer_pays: Yuan = Field(ge=0)
+    note: CleanText = Field(min_length=1, max_length=500)
+
+
+class ReceiptLineOut(QuoteLineOut):
+    """A receipt line: the quote's line with the serial numbers of the parts fitted."""
+
+    serials: list[str]
+
+
+class ReceiptOut(Schema):
+    """The receipt: the agreed lines with their rules, the parts' serials, and what the customer pays."""
+
+    work_order: str
+    quote: str
+    customer: str
+    unit_serial: str
+    policy: str
+    policy_version: str
+    lines: list[ReceiptLineOut]
+    total: Decimal
+    customer_total: Decimal
+    customer_pays: Decimal
+    settlement_note: str
+    issued_at: dt.datetime
+    pdf_url: str

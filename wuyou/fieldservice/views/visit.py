@@ -1,0 +1,521 @@
+"""The engineer's day on a phone: today's route, and one visit walked step by step to done (R-F2, R-F3, R-F8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from wuyou.accounts.actors import Actor
+from wuyou.accounts.models import Role
+from wuyou.accounts.selectors import calendar_for_outlet
+from wuyou.accounts.views import actor_of, staff_view
+from wuyou.core.errors import Conflict, DomainError
+from wuyou.core.htmx import found_or_404, refusal_status
+from wuyou.customers.selectors import phone_for_display
+from wuyou.dispatch import selectors
+from wuyou.dispatch.models import PLANNABLE, STARTED, WorkOrder, WorkOrderStatus
+from wuyou.fees import views as fee_views
+from wuyou.fieldservice import services
+from wuyou.fieldservice.selectors import engineer_day_route
+from wuyou.tickets.selectors import request_contact_number
+
+# The steps shown on the visit page, in the order the engineer takes them, by the status the visit is in.
+ROAD_STEPS = ("confirm_call", "on_the_way", "arrived")
+SITE_STEPS = ("diagnosis", "work_done", "parts_used", "take_back", "test_run", "rating", "done")
+OPTIONAL_STEPS = frozenset({"parts_used", "take_back"})  # not every visit uses parts or takes the unit away
+
+STEP_TITLES = {
+    "confirm_call": gettext_lazy("Confirm the appointment by phone"),
+    "on_the_way": gettext_lazy("On the way"),
+    "arrived": gettext_lazy("Arrived"),
+    "diagnosis": gettext_lazy("Diagnosis"),
+    "work_done": gettext_lazy("Work done"),
+    "parts_used": gettext_lazy("Parts used"),
+    "take_back": gettext_lazy("Take the unit back for repair"),
+    "test_run": gettext_lazy("Test run"),
+    "rating": gettext_lazy("Customer's rating and signature"),
+    "done": gettext_lazy("Finish the visit"),
+}
+STEP_BUTTONS = {
+    "confirm_call": gettext_lazy("Customer confirmed by phone"),
+    "on_the_way": gettext_lazy("I am on my way"),
+    "arrived": gettext_lazy("I have arrived"),
+    "diagnosis": gettext_lazy("Save the diagnosis"),
+    "work_done": gettext_lazy("Save the work done"),
+    "parts_used": gettext_lazy("Save the parts"),
+    "take_back": gettext_lazy("Save the take-back"),
+    "test_run": gettext_lazy("Save the test run"),
+    "rating": gettext_lazy("Save rating and signature"),
+    "done": gettext_lazy("Visit done"),
+}
+EXCEPTION_TITLES = {
+    "nobody_home": gettext_lazy("Nobody home"),
+    "entry_refused": gettext_lazy("Entry refused"),
+    "running_late": gettext_lazy("Running late"),
+    "compensation": gettext_lazy("Customer asks for compensation"),
+    "hand_back": gettext_lazy("Hand back for reassignment"),
+}
+EXCEPTION_BUTTONS = {
+    "nobody_home": gettext_lazy("Report nobody home"),
+    "entry_refused": gettext_lazy("Report entry refused"),
+    "running_late": gettext_lazy("Report running late"),
+    "compensation": gettext_lazy("Escalate to the manager"),
+    "hand_back": gettext_lazy("Hand the visit back"),
+}
+RATINGS = (1, 2, 3, 4, 5)
+
+
+class StepForm(forms.Form):
+    """What a step's form posts; each step's own rules are the service's (it names the field at fault)."""
+
+    step = forms.ChoiceField(choices=[(s, s) for s in services.STEPS])
+    version = forms.IntegerField(min_value=1)
+    note = forms.CharField(required=False, strip=True)
+    receipt = forms.CharField(required=False, strip=True)
+    test_run = forms.ChoiceField(required=False, choices=[("", "—"), ("passed", "passed"), ("failed", "failed")])
+    quality = forms.IntegerField(required=False)
+    attitude = forms.IntegerField(required=False)
+    signature = forms.CharField(required=False, strip=True)
+    signed_by = forms.CharField(required=False, strip=True)
+    declined = forms.BooleanField(required=False)
+
+
+class ExceptionForm(forms.Form):
+    """What an exception's form posts."""
+
+    kind = forms.ChoiceField(choices=[(k, k) for k in services.EXCEPTIONS])
+    version = forms.IntegerField(min_value=1)
+    note = forms.CharField(required=False, strip=True)
+    late_minutes = forms.IntegerField(required=False)
+    notice_left = forms.BooleanField(required=False)
+
+
+@dataclass
+class Card:
+    """One step or exception form on the visit page, with what it recorded and its errors after a bad post."""
+
+    key: str
+    title: str
+    button: str
+    recorded: bool = False
+    optional: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        """Shown unfolded: not yet recorded, or sent back with errors."""
+        return not self.recorded or bool(self.errors)
+
+
+@dataclass
+class Posted:
+    """The form that came back with errors: which one, its values and its messages by field."""
+
+    key: str
+    values: dict[str, Any]
+    errors: dict[str, str]
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+
+# -- the day ------------------------------------------------------------------------------------------------------
+
+
+def _today(outlet_id: int | None) -> dt.date:
+    zone = calendar_for_outlet(outlet_id).zone
+    return timezone.localtime(timezone.now(), zone).date()
+
+
+def _phone(actor: Actor, wo: WorkOrder, visible: bool) -> tuple[str, bool]:
+    """The customer's phone as the actor may see it, and whether it is the whole number (a tel: link)."""
+    number = request_contact_number(wo.request)
+    if not number:
+        return "", False
+    shown = phone_for_display(actor=actor, number=number, job_active=visible)
+    return shown, shown == number
+
+
+def _product(wo: WorkOrder) -> str:
+    unit = wo.request.unit
+    if unit is not None:
+        return f"{unit.product_model.code} {unit.product_model.name}".strip()
+    return wo.request.reported_model
+
+
+def _leave_at(wo: WorkOrder) -> dt.datetime | None:
+    if wo.planned_start is None or wo.travel_minutes is None:
+        return None
+    return wo.planned_start - dt.timedelta(minutes=wo.travel_minutes) - selectors.ARRIVE_EARLY
+
+
+def _address_shown(actor: Actor, wo: WorkOrder) -> bool:
+    """Engineers see the address of their open visits only (minimal display); the desk always."""
+    return actor.role != Role.ENGINEER or wo.status in (*PLANNABLE, *STARTED)
+
+
+@require_GET
+@staff_view
+def my_day(request: HttpRequest) -> HttpResponse:
+    """The engineer's jobs of the day in route order, with when to leave for each (R-F2)."""
+    actor = actor_of(request)
+    if actor.role != Role.ENGINEER:
+        if actor.can_run_desk:
+            return redirect("dispatch:board")
+        raise Http404()
+    today = _today(actor.outlet_id)
+    day, day_error = today, ""
+    raw = request.GET.get("day", "").strip()
+    if raw:
+        try:
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            day_error = _("Give the day as YYYY-MM-DD; today is shown.")
+    stops = engineer_day_route(actor=actor, day=day)
+    prefetch_related_objects([s.work_order.request.customer for s in stops], "phones")
+    rows = []
+    for stop in stops:
+        wo = stop.work_order
+        phone, dialable = _phone(actor, wo, stop.phone_visible)
+        rows.append(
+            {
+                "wo": wo,
+                "leave_at": stop.leave_at,
+                "phone": phone,
+                "dialable": dialable,
+                "product": _product(wo),
+                "show_address": _address_shown(actor, wo),
+                "finished": wo.status == WorkOrderStatus.DONE,
+            }
+        )
+    context = {
+        "day": day,
+        "today": today,
+        "is_today": day == today,
+        "previous_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+        "day_error": day_error,
+        "rows": rows,
+        "open_count": sum(1 for r in rows if not r["finished"]),
+    }
+    return render(request, "fieldservice/my_day.html", context)
+
+
+# -- one visit ----------------------------------------------------------------------------------------------------
+
+
+def _work_order(request: HttpRequest, actor: Actor, work_order_id: int) -> WorkOrder:
+    return found_or_404(request, selectors.work_order_get, actor=actor, work_order_id=work_order_id)
+
+
+def _may_record(actor: Actor, wo: WorkOrder) -> bool:
+    """The visit's own engineer records its steps; the desk may record on his behalf (the services decide)."""
+    if actor.role == Role.ENGINEER:
+        return wo.engineer is not None and wo.engineer.user_id == actor.user_id
+    return actor.can_run_desk
+
+
+def _recorded(wo: WorkOrder, key: str) -> bool:
+    return {
+        "confirm_call": wo.confirmed_at is not None,
+        "on_the_way": wo.departed_at is not None,
+        "arrived": wo.arrived_at is not None,
+        "diagnosis": bool(wo.diagnosis),
+        "work_done": bool(wo.work_done),
+        "parts_used": bool(wo.parts_used),
+        "take_back": bool(wo.take_back_receipt),
+        "test_run": wo.test_run_ok is not None,
+        "rating": wo.quality_rating is not None,
+        "done": wo.status == WorkOrderStatus.DONE,
+    }.get(key, False)
+
+
+def _step_cards(wo: WorkOrder, posted: Posted | None) -> list[Card]:
+    """The steps the visit may take now, in order; a step already recorded folds away but may be redone."""
+    if wo.status == WorkOrderStatus.ON_SITE:
+        keys: tuple[str, ...] = SITE_STEPS
+    elif wo.engineer_id is not None:
+        keys = tuple(k for k in ROAD_STEPS if wo.status in services.STEPS[k].sources)
+    else:
+        keys = ()  # not planned yet, or handed back: nothing to walk
+    cards = []
+    for key in keys:
+        card = Card(
+            key=key,
+            title=str(STEP_TITLES[key]),
+            button=str(STEP_BUTTONS[key]),
+            recorded=_recorded(wo, key),
+            optional=key in OPTIONAL_STEPS,
+        )
+        if key == "parts_used":
+            # The agreed quote's parts not yet booked, serials to type; else one empty row.
+            card.parts = fee_views.agreed_part_rows(wo) or [{"code": "", "serial": "", "quantity": "1", "errors": {}}]
+        if key == "rating":
+            # Rated already: the form starts from what was saved, signature included, so a correction keeps it.
+            card.values = {
+                "quality": wo.quality_rating,
+                "attitude": wo.attitude_rating,
+                "signature": wo.signature,
+                "signed_by": wo.signed_by,
+            }
+        if posted is not None and posted.key == key:
+            card.errors, card.values = posted.errors, posted.values
+            if key == "parts_used" and posted.parts:
+                card.parts = posted.parts
+        cards.append(card)
+    return cards
+
+
+def _exception_cards(wo: WorkOrder, posted: Posted | None) -> list[Card]:
+    if wo.status not in (*PLANNABLE, *STARTED) or wo.engineer_id is None:
+        return []
+    cards = []
+    for key in services.EXCEPTIONS:
+        card = Card(key=key, title=str(EXCEPTION_TITLES[key]), button=str(EXCEPTION_BUTTONS[key]), recorded=True)
+        if posted is not None and posted.key == key:
+            card.errors, card.values = posted.errors, posted.values
+        cards.append(card)
+    return cards
+
+
+def _next_step(cards: list[Card]) -> str:
+    """The first step still to take: the page scrolls to it."""
+    for card in cards:
+        if not card.recorded and not card.optional:
+            return card.key
+    return cards[-1].key if cards else ""
+
+
+def visit_context(
+    actor: Actor,
+    wo: WorkOrder,
+    *,
+    posted: Posted | None = None,
+    alert: str = "",
+    conflict: str = "",
+    quote_posted: fee_views.QuotePosted | None = None,
+) -> dict[str, Any]:
+    """The visit page's context; the fee views render it too, with their form's errors (`quote_posted`)."""
+    visible = selectors.phone_visible_to_engineer(wo, today=_today(wo.outlet_id))
+    phone, dialable = _phone(actor, wo, visible)
+    may_record = _may_record(actor, wo)
+    steps = _step_cards(wo, posted) if may_record else []
+    on_site = may_record and wo.status == WorkOrderStatus.ON_SITE
+    return {
+        "wo": wo,
+        "sr": wo.request,
+        "phone": phone,
+        "dialable": dialable,
+        "product": _product(wo),
+        "leave_at": _leave_at(wo),
+        "show_address": _address_shown(actor, wo),
+        "on_behalf": actor.role != Role.ENGINEER,
+        "may_record": may_record,
+        "steps": steps,
+        "next_step": _next_step(steps),
+        "exceptions": _exception_cards(wo, posted) if may_record else [],
+        "alert": alert,
+        "conflict": conflict,
+        "has_posted": posted is not None,
+        "ratings": RATINGS,
+        "late_alert_minutes": services.LATE_ALERT_MINUTES,
+        "max_signature_chars": services.MAX_SIGNATURE_CHARS,
+        "is_mine": actor.role == Role.ENGINEER,
+        # The quote card sits after the diagnosis while the engineer is on site; later, a line with the receipt.
+        "quote_card": fee_views.quote_card(actor, wo, quote_posted) if on_site else None,
+        "quote_summary": fee_views.quote_summary(wo),
+        "has_quote_posted": quote_posted is not None,
+        "part_choices": fee_views.parts_choices(actor, wo) if on_site else [],
+        "take_back": wo.take_backs.order_by("-pk").first() if wo.take_back_receipt else None,
+    }
+
+
+@require_GET
+@staff_view
+def work_order_detail(request: HttpRequest, work_order_id: int) -> HttpResponse:
+    """The visit: its facts, the next steps as big buttons, the exceptions, and what was recorded so far."""
+    actor = actor_of(request)
+    wo = _work_order(request, actor, work_order_id)
+    return render(request, "fieldservice/work_order.html", visit_context(actor, wo))
+
+
+def _form_errors(form: forms.Form) -> dict[str, str]:
+    return {name: str(errors[0]) for name, errors in form.errors.items()}
+
+
+def _parts(request: HttpRequest) -> tuple[list[dict[str, Any]], tuple[tuple[str, str, int], ...], dict[str, str]]:
+    """The part rows as posted (blank rows dropped), the service's tuples, and quantities that are not numbers."""
+    codes = request.POST.getlist("part_code")
+    serials = request.POST.getlist("part_serial")
+    quantities = request.POST.getlist("part_quantity")
+    rows: list[dict[str, Any]] = []
+    for i in range(max(len(codes), len(serials), len(quantities))):
+        code = codes[i].strip() if i < len(codes) else ""
+        serial = serials[i].strip() if i < len(serials) else ""
+        quantity = quantities[i].strip() if i < len(quantities) else ""
+        if not code and not serial and quantity in ("", "1"):
+            continue  # an empty row left on the form
+        rows.append({"code": code[:40], "serial": serial[:64], "quantity": quantity[:6], "errors": {}})
+    parsed: list[tuple[str, str, int]] = []
+    errors: dict[str, str] = {}
+    for i, row in enumerate(rows):
+        try:
+            count = int(row["quantity"] or "1")
+        except ValueError:
+            errors[f"parts[{i}].quantity"] = _("A quantity is 1 to 99.")
+            count = 0
+        parsed.append((row["code"], row["serial"], count))
+    return rows, tuple(parsed), errors
+
+
+def _refused(request: HttpRequest, actor: Actor, wo: WorkOrder, posted: Posted, exc: DomainError) -> HttpResponse:
+    """The page again after a service said no: a stale version or a step no longer allowed shows the visit as it is."""
+    if isinstance(exc, Conflict) and not (exc.field or "").startswith("parts"):
+        fresh = _work_order(request, actor, wo.pk)
+        stale = exc.field in (None, "version")
+        message = _("This visit was changed by someone else; reload it and try again.") if stale else exc.message
+        context = visit_context(actor, fresh, conflict=message if stale else "", alert="" if stale else message)
+        return render(request, "fieldservice/work_order.html", context, status=409)
+    known = {"note", "receipt", "signed_by", "test_run", "quality", "attitude", "signature", "parts", "late_minutes"}
+    errors = {("test_run" if k == "test_run_ok" else k): v for k, v in exc.errors.items()}
+    errors = fee_views.place_row_errors(posted.parts, errors)
+    posted.errors = {k: v for k, v in errors.items() if k in known or k == "rating"}
+    rest = [v for k, v in errors.items() if k not in posted.errors]
+    alert = " ".join(rest) if rest or posted.errors else exc.message
+    status = refusal_status(exc)  # 409: the van is short of a part
+    return render(
+        request, "fieldservice/work_order.html", visit_context(actor, wo, posted=posted, alert=alert), status=status
+    )
+
+
+def _bad_form(request: HttpRequest, actor: Actor, wo: WorkOrder, posted: Posted) -> HttpResponse:
+    if "version" in posted.errors or "step" in posted.errors or "kind" in posted.errors:
+        alert = _("The form was incomplete; reload the page and try again.")
+        return render(request, "fieldservice/work_order.html", visit_context(actor, wo, alert=alert), status=422)
+    return render(request, "fieldservice/work_order.html", visit_context(actor, wo, posted=posted), status=422)
+
+
+def _visit_url(wo: WorkOrder, anchor: str = "") -> str:
+    return reverse("fieldservice:work_order", args=[wo.pk]) + (f"#{anchor}" if anchor else "")
+
+
+@require_POST
+@staff_view
+def work_order_step(request: HttpRequest, work_order_id: int) -> HttpResponse:
+    """Record one step; errors come back next to their field, a stale page is told to reload (never a 500)."""
+    actor = actor_of(request)
+    wo = _work_order(request, actor, work_order_id)
+    form = StepForm(request.POST)
+    key = request.POST.get("step", "")
+    values: dict[str, Any] = {
+        k: request.POST.get(k, "") for k in ("note", "receipt", "test_run", "signature", "signed_by", "declined")
+    }
+    # Ratings as numbers, so the star chosen is checked again on the redisplayed form.
+    values |= {k: _int_or_none(request.POST.get(k)) for k in ("quality", "attitude")}
+    posted = Posted(key=key, values=values, errors={})
+    parts: tuple[tuple[str, str, int], ...] = ()
+    if key == "parts_used":
+        posted.parts, parts, part_errors = _parts(request)
+        if part_errors:
+            posted.errors = fee_views.place_row_errors(posted.parts, part_errors)
+            return _bad_form(request, actor, wo, posted)
+    if not form.is_valid():
+        posted.errors = _form_errors(form)
+        return _bad_form(request, actor, wo, posted)
+    data = form.cleaned_data
+    declined = data["declined"]
+    step_input = services.StepInput(
+        note=data["note"],
+        parts=parts,
+        receipt=data["receipt"],
+        test_run_ok={"passed": True, "failed": False}.get(data["test_run"]),
+        quality=data["quality"],
+        attitude=data["attitude"],
+        # A customer who declines to sign leaves no signature, whatever was scribbled before.
+        signature="" if declined else data["signature"],
+        signed_by="" if declined else data["signed_by"],
+    )
+    if key == "rating" and declined and not data["note"]:
+        posted.errors = {"note": _("Say why the customer did not sign.")}
+        return _bad_form(request, actor, wo, posted)
+    try:
+        wo = services.work_order_step(
+            actor=actor, work_order=wo, step=key, data=step_input, expected_version=data["version"]
+        )
+    except DomainError as exc:
+        return _refused(request, actor, wo, posted, exc)
+    if key == "done":
+        messages.success(request, _("%(number)s is done. Thank you.") % {"number": wo.number})
+        return redirect(reverse("fieldservice:my_day") if actor.role == Role.ENGINEER else _visit_url(wo))
+    messages.success(request, _("Saved: %(step)s.") % {"step": STEP_TITLES[key]})
+    return redirect(_visit_url(wo, "next"))
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+@require_POST
+@staff_view
+def work_order_exception(request: HttpRequest, work_order_id: int) -> HttpResponse:
+    """Report an exception (R-F8): nobody home, entry refused, running late, compensation asked, hand back."""
+    actor = actor_of(request)
+    wo = _work_order(request, actor, work_order_id)
+    form = ExceptionForm(request.POST)
+    key = request.POST.get("kind", "")
+    values = {k: request.POST.get(k, "") for k in ("note", "late_minutes", "notice_left")}
+    posted = Posted(key=key, values=values, errors={})
+    if not form.is_valid():
+        posted.errors = _form_errors(form)
+        return _bad_form(request, actor, wo, posted)
+    data = form.cleaned_data
+    note = data["note"]
+    if key == "nobody_home" and data["notice_left"] and note:
+        note = f"{note}\n{_('A notice was left at the door.')}"
+    late = data["late_minutes"] if key == "running_late" else None
+    try:
+        wo = services.work_order_exception(
+            actor=actor,
+            work_order=wo,
+            kind=key,
+            note=note,
+            late_minutes=late,
+            expected_version=data["version"],
+        )
+    except DomainError as exc:
+        return _refused(request, actor, wo, posted, exc)
+    if key == "running_late":
+        if late is not None and late > services.LATE_ALERT_MINUTES:
+            text = _("Running %(minutes)d minutes late: the outlet manager has been told.") % {"minutes": late}
+        else:
+            text = _("Running %(minutes)d minutes late: noted on the visit.") % {"minutes": late}
+        messages.warning(request, text)
+        return redirect(_visit_url(wo))
+    if key == "compensation":
+        messages.warning(request, _("Escalated to the manager, who will answer the customer. Promise nothing on site."))
+        return redirect(_visit_url(wo))
+    if key == "hand_back":
+        messages.warning(
+            request, _("%(number)s is handed back to the desk for another engineer.") % {"number": wo.number}
+        )
+    else:
+        messages.warning(request, _("%(number)s goes back to the desk for a new appointment.") % {"number": wo.number})
+    # The visit has left the engineer's route: he no longer sees it.
+    return redirect(reverse("fieldservice:my_day") if actor.role == Role.ENGINEER else _visit_url(wo))

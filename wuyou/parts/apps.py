@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PartsConfig(AppConfig):
+    name = "wuyou.parts"
+    label = "parts"
+    verbose_name = _("Spare parts")
