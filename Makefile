@@ -1,7 +1,8 @@
 # Wuyou — the two commands of the README, and lint.
 #   make run    install into .venv, load the demo, serve on http://127.0.0.1:8000
 #   make test   install, then the test suite on SQLite and (when one answers) on PostgreSQL
-#   make lint   ruff, ruff format, mypy on services and selectors, Django's checks, migrations up to date
+#   make lint   ruff, ruff format, mypy on the whole package, import-linter (the layers of ADR 0004),
+#               Django's checks, migrations up to date
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,7 +20,7 @@ PG_URL := postgres://postgres@127.0.0.1:5432/wuyou
 help:
 	@echo "make run    install, load the demo and serve it on http://127.0.0.1:$(PORT)"
 	@echo "make test   install, then run the tests on SQLite and, if one answers, on PostgreSQL"
-	@echo "make lint   ruff, ruff format --check, mypy, manage.py check, makemigrations --check"
+	@echo "make lint   ruff, ruff format --check, mypy, lint-imports, manage.py check, makemigrations --check"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +84,7 @@ postgres-answers:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy wuyou/*/services.py wuyou/*/selectors.py wuyou/products/policy.py wuyou/routing/*.py wuyou/fees/pricing.py wuyou/fees/receipt_pdf.py
+	$(BIN)/mypy wuyou
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -1,7 +1,7 @@
 """Dispatch optimiser quality and speed: Solomon and Gehring–Homberger VRPTW, and a generated Qingdao day.
 
-Every part goes through the optimiser the board uses (`wuyou.dispatch.optimizer.solve`, travel from
-`wuyou.dispatch.travel`), and every plan is checked twice: by `plan_check` and by this file's own
+Every part goes through the optimiser the board uses (`wuyou.routing.optimizer.solve`, travel from
+`wuyou.routing.travel`), and every plan is checked twice: by `plan_check` and by this file's own
 recomputation from the instance data.
 
 (a) the 56 Solomon instances (100 customers), 10 s each, DIMACS convention (distance truncated to one decimal,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,6 +36,9 @@ from wuyou.products.models import JobSpec, JobType
 from wuyou.tickets.models import ServiceRequest
 from wuyou.tickets.services import RequestInput, request_open
 
+if TYPE_CHECKING:
+    from conftest import Network
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 11, 24)
 
@@ -49,8 +53,8 @@ def local(day: dt.date, hhmm: str) -> dt.datetime:
 class Field:
     """Outlet A's field service: two certified engineers, one repairable air-conditioner model, its customers."""
 
-    network: object
-    traveller: object
+    network: Network
+    traveller: time_machine.Traveller
     calendar: BusinessCalendar
     ac_repair: Skill
     boiler: Skill

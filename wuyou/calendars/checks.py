@@ -67,7 +67,7 @@ def parse_moment(text: str, calendar: WorkCalendar, *, field: str = "start") -> 
     return naive.replace(tzinfo=calendar.zone)
 
 
-def _count(value: str | int, *, field: str, most: int, whole: bool) -> float:
+def _count(value: str | float, *, field: str, most: int, whole: bool) -> float:
     try:
         number = int(str(value).strip()) if whole else float(str(value).strip())
     except ValueError:

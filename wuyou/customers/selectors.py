@@ -94,8 +94,11 @@ def customer_timeline(
     return list(qs.order_by("-occurred_at", "-id")[:limit])
 
 
+def phone_shown_whole(*, actor: Actor, job_active: bool = False) -> bool:
+    """Whether the actor sees whole numbers: the head-office desk, and engineers on an active job."""
+    return actor.sees_full_phones or (actor.scope is Scope.OWN_JOBS and job_active)
+
+
 def phone_for_display(*, actor: Actor, number: str, job_active: bool = False) -> str:
     """The number as this actor may see it: full for the head-office desk and engineers on an active job."""
-    if actor.sees_full_phones or (actor.scope is Scope.OWN_JOBS and job_active):
-        return number
-    return mask_phone(number)
+    return number if phone_shown_whole(actor=actor, job_active=job_active) else mask_phone(number)

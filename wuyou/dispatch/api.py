@@ -10,12 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
 
-from wuyou.accounts.actors import Actor, Scope, api_actor
+from wuyou.accounts.actors import Actor, api_actor
 from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.core.errors import PermissionDenied, ValidationFailed
 from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, BoundedDate, IdempotencyKey, ObjectId
-from wuyou.customers.selectors import phone_for_display
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.models import DispatchPlan, UnassignedReason, WorkOrder
 from wuyou.dispatch.schemas import (
@@ -38,7 +37,6 @@ from wuyou.dispatch.schemas import (
     WorkOrderStatusValue,
 )
 from wuyou.routing import proposal
-from wuyou.tickets.models import ServiceRequest
 from wuyou.tickets.selectors import request_get
 
 router = Router(tags=["dispatch"])
@@ -48,14 +46,6 @@ REASON_LABELS = dict(UnassignedReason.choices)
 
 
 # -- shaping answers -----------------------------------------------------------------------------------------------
-
-
-def customer_number(sr: ServiceRequest) -> str:
-    """The number to call: the request's contact phone, else the customer's primary phone."""
-    if sr.contact_phone:
-        return sr.contact_phone
-    phones = list(sr.customer.phones.all())  # prefetched on lists; ordered primary first
-    return phones[0].number if phones else ""
 
 
 class OutletToday:
@@ -72,17 +62,10 @@ class OutletToday:
         return self._by_outlet[outlet_id]
 
 
-def _phone_visible(actor: Actor, wo: WorkOrder, today: OutletToday) -> bool:
-    """The engineer sees the number while his visit is active; others as their role allows."""
-    if actor.scope is not Scope.OWN_JOBS:
-        return False
-    return selectors.phone_visible_to_engineer(wo, today=today.at(wo.outlet_id))
-
-
 def work_order_out(actor: Actor, wo: WorkOrder, today: OutletToday | None = None) -> WorkOrderOut:
     """A visit as this actor may see it (the phone masked unless his role or the active job shows it)."""
     sr = wo.request
-    active = _phone_visible(actor, wo, today or OutletToday())
+    contact = selectors.work_order_contact(actor=actor, work_order=wo, today=(today or OutletToday()).at)
     return WorkOrderOut(
         id=wo.pk,
         number=wo.number or "",
@@ -94,7 +77,7 @@ def work_order_out(actor: Actor, wo: WorkOrder, today: OutletToday | None = None
         duration_minutes=wo.duration_minutes,
         skills=sorted(s.code for s in wo.skills.all()),
         customer_name=sr.customer.name,
-        customer_phone=phone_for_display(actor=actor, number=customer_number(sr), job_active=active),
+        customer_phone=contact.phone,
         address=wo.address_text,
         latitude=float(wo.latitude),
         longitude=float(wo.longitude),

@@ -6,3 +6,14 @@ class DispatchConfig(AppConfig):
     name = "wuyou.dispatch"
     label = "dispatch"
     verbose_name = _("Dispatch")
+
+    def ready(self) -> None:
+        from wuyou.dispatch.models import DispatchVerb
+        from wuyou.tickets.history import history_labels_register
+
+        history_labels_register(DispatchVerb)  # the request history reads its verbs in words
+        from wuyou.dispatch.panels import request_visits_panel
+        from wuyou.tickets.panels import AFTER_DISPATCH, request_panel_register
+
+        # The request page shows its visits; tickets knows nothing of dispatch (ADR 0004).
+        request_panel_register("visits", request_visits_panel, 10, slot=AFTER_DISPATCH)

@@ -13,6 +13,14 @@ from wuyou.products.models import JobType
 from wuyou.tickets.models import ServiceRequest
 
 
+class DispatchVerb(models.TextChoices):
+    """What dispatch writes in a request's history."""
+
+    WORK_ORDER_OPENED = "work_order_opened", _("Visit opened")
+    WORK_ORDER_CANCELLED = "work_order_cancelled", _("Visit cancelled")
+    APPOINTMENT_BOOKED = "appointment_booked", _("Visit booked")
+
+
 class StartPlace(models.TextChoices):
     HOME = "home", _("Home")
     OUTLET = "outlet", _("Outlet")
@@ -108,6 +116,11 @@ STARTED = (WorkOrderStatus.ON_THE_WAY, WorkOrderStatus.ON_SITE)
 # The job is "active" for the engineer: the customer's phone is shown unmasked.
 ACTIVE = (WorkOrderStatus.CONFIRMED, WorkOrderStatus.ON_THE_WAY, WorkOrderStatus.ON_SITE)
 OPEN = (WorkOrderStatus.UNBOOKED, *PLANNABLE, *STARTED)
+# May be (re)booked into new windows: not started yet. Rebooking a planned visit takes it off its route (R-D3).
+BOOKABLE = (WorkOrderStatus.UNBOOKED, *PLANNABLE)
+# Not on an engineer's route yet: the request page and the new-visit page offer to book these. A planned or confirmed
+# visit is rebooked on purpose from its booking page, since it leaves a route the customer was told of.
+BOOKING_OFFERED = (WorkOrderStatus.UNBOOKED, WorkOrderStatus.BOOKED)
 
 
 class WorkOrder(TimeStampedModel):

@@ -12,26 +12,13 @@ from pydantic import AfterValidator, Field, model_validator
 from wuyou.core.schemas import EARLIEST_YEAR, LATEST_YEAR, BoundedDate, CleanText, ObjectId
 from wuyou.dispatch.services import MAX_WINDOWS, PLAN_SECONDS
 
-# The TextChoices values, step and exception names spelt out so that the OpenAPI document lists them; a test
-# keeps them in step with wuyou.dispatch.models and wuyou.dispatch.services.
+# The TextChoices values spelt out so that the OpenAPI document lists them; a test keeps them in step with
+# wuyou.dispatch.models and wuyou.dispatch.services (the visit's steps and exceptions: wuyou.fieldservice.schemas).
 WorkOrderStatusValue = Literal[
     "unbooked", "booked", "planned", "confirmed", "on_the_way", "on_site", "done", "cancelled"
 ]
 JobTypeValue = Literal["installation", "repair", "maintenance", "delivery", "inspection"]
 PlanStatusValue = Literal["queued", "running", "ready", "committed", "failed", "discarded"]
-StepValue = Literal[
-    "confirm_call",
-    "on_the_way",
-    "arrived",
-    "diagnosis",
-    "work_done",
-    "parts_used",
-    "take_back",
-    "test_run",
-    "rating",
-    "done",
-]
-ExceptionValue = Literal["nobody_home", "entry_refused", "running_late", "compensation", "hand_back"]
 ReasonValue = Literal["no_skill", "no_window", "no_capacity", "deferred", "pinned_unreachable", "by_hand"]
 
 Version = Annotated[int, Field(ge=1, le=2**31 - 1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wuyou.accounts.actors import Actor
+from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Certificate, Outlet, Role, StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet, scoped_to_actor
 from wuyou.calendars.selectors import work_calendar_of
@@ -30,6 +31,7 @@ from wuyou.dispatch.models import (
 )
 from wuyou.routing.optimizer import Engineer, Job, Point, Problem, Window, window_options
 from wuyou.tickets.models import OPEN_STATUSES, ClockState, Priority, RequestClock, Status, Step
+from wuyou.tickets.selectors import Contact, request_contact
 
 PRIORITY_WEIGHT = {Priority.LOW: 1, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 4}
 # How early the engineer should be at the door (R-F2: 5–10 minutes).
@@ -500,6 +502,31 @@ def phone_visible_to_engineer(work_order: WorkOrder, *, today: dt.date) -> bool:
         return False
     zone = calendar_for_outlet(work_order.outlet_id).zone
     return work_order.planned_start.astimezone(zone).date() == today
+
+
+def work_order_contact(
+    *, actor: Actor, work_order: WorkOrder, today: dt.date | Callable[[int | None], dt.date] | None = None
+) -> Contact:
+    """The customer's contact details on a visit as the actor may see them (the request's rule, the visit's activity).
+
+    An engineer sees the whole phone on the visit's day while it is open (phone_visible_to_engineer), and the
+    address while it is open; others as on the request. `today` is the outlet's date, or a function of the outlet
+    giving it (looked up only for an engineer); default: now in the outlet's zone.
+    """
+    phone_active = False
+    if actor.scope is Scope.OWN_JOBS:  # only an engineer's view hangs on the visit (saves the calendar look-ups)
+        if today is None:
+            day = timezone.localtime(timezone.now(), calendar_for_outlet(work_order.outlet_id).zone).date()
+        else:
+            day = today(work_order.outlet_id) if callable(today) else today
+        phone_active = phone_visible_to_engineer(work_order, today=day)
+    return request_contact(
+        actor=actor,
+        request=work_order.request,
+        job_active=phone_active,
+        address_active=work_order.status in (*PLANNABLE, *STARTED),
+        address=work_order.address_text,
+    )
 
 
 @dataclass(frozen=True)

@@ -20,19 +20,21 @@ from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Skill, StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet, outlets_visible
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from wuyou.core.locks import version_claim
 from wuyou.dispatch.models import (
+    BOOKABLE,
     OPEN,
     PLANNABLE,
     STARTED,
     AppointmentWindow,
     DispatchPlan,
+    DispatchVerb,
     EngineerDay,
     PlanStatus,
     WorkOrder,
     WorkOrderStatus,
 )
 from wuyou.dispatch.selectors import day_origin, day_problem
-from wuyou.fees.services import MAX_SIGNATURE_CHARS as MAX_SIGNATURE_CHARS  # the step form and schema import it here
 from wuyou.notifications.services import message_to_staff
 from wuyou.products.models import JobSpec, JobType
 from wuyou.routing import proposal
@@ -40,6 +42,7 @@ from wuyou.routing.optimizer import plan_check, solve
 from wuyou.routing.travel import GreatCircleTravel
 from wuyou.tickets.models import OPEN_STATUSES, CallType, Priority, ServiceRequest, Status
 from wuyou.tickets.services import request_assign, request_record, request_transition
+from wuyou.tickets.sla import ClockSignal
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +76,13 @@ def work_order_claim(
     wo: WorkOrder, *, expected_version: int | None, from_status: Sequence[str], **changes: Any
 ) -> None:
     """Apply changes only if the work order is still as the actor saw it (one of two writers wins)."""
-    if expected_version is not None and expected_version != wo.version:
-        raise Conflict(_("The work order was changed by someone else; reload it and try again."), field="version")
-    updated = WorkOrder.objects.filter(pk=wo.pk, version=wo.version, status__in=list(from_status)).update(
-        version=F("version") + 1, updated_at=timezone.now(), **changes
+    version_claim(
+        wo,
+        expected_version=expected_version,
+        stale_message=_("The work order was changed by someone else; reload it and try again."),
+        from_status=from_status,
+        **changes,
     )
-    if updated != 1:
-        raise Conflict(_("The work order was changed by someone else; reload it and try again."), field="version")
-    wo.version += 1
-    for name, value in changes.items():
-        setattr(wo, name, value)
 
 
 def _check_windows(windows: Sequence[tuple[dt.datetime, dt.datetime]], now: dt.datetime) -> None:
@@ -193,7 +193,7 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInp
             request_record(
                 actor=actor,
                 request=request,
-                verb="work_order_opened",
+                verb=DispatchVerb.WORK_ORDER_OPENED,
                 summary=_("%(number)s: visit %(wo)s opened (%(type)s, %(minutes)d min)")
                 % {"number": request.number, "wo": wo.number, "type": wo.get_job_type_display(), "minutes": duration},
                 data={"work_order": wo.number, "job_type": job_type, "skills": sorted(s.code for s in skills)},
@@ -219,14 +219,10 @@ def work_order_book(
     if not windows:
         raise ValidationFailed(_("Choose at least one window."), field="windows")
     _check_windows(windows, timezone.now())
-    if work_order.status not in (WorkOrderStatus.UNBOOKED, *PLANNABLE):
+    if work_order.status not in BOOKABLE:
         raise TransitionNotAllowed(_("A visit that has started cannot be rebooked."), field="windows")
     with transaction.atomic():
-        work_order_claim(
-            work_order,
-            expected_version=expected_version,
-            from_status=(WorkOrderStatus.UNBOOKED, *PLANNABLE),
-        )
+        work_order_claim(work_order, expected_version=expected_version, from_status=BOOKABLE)
         _book(actor, work_order, list(windows))
     return work_order
 
@@ -249,9 +245,10 @@ def _book(actor: Actor, wo: WorkOrder, windows: list[tuple[dt.datetime, dt.datet
     request_record(
         actor=actor,
         request=wo.request,
-        verb="appointment_booked",
+        verb=DispatchVerb.APPOINTMENT_BOOKED,
         summary=_("%(number)s: visit booked for %(windows)s") % {"number": wo.request.number, "windows": text},
         data={"work_order": wo.number, "windows": [[s.isoformat(), e.isoformat()] for s, e in windows]},
+        clock_signal=ClockSignal.APPOINTMENT_AGREED,
     )
     if wo.request.priority == Priority.URGENT:
         today = timezone.localtime(timezone.now(), zone).date()
@@ -644,7 +641,7 @@ def work_order_cancel(*, actor: Actor, work_order: WorkOrder, reason: str, at: d
         request_record(
             actor=actor,
             request=sr,
-            verb="work_order_cancelled",
+            verb=DispatchVerb.WORK_ORDER_CANCELLED,
             summary=_("%(number)s: visit %(wo)s called off, %(reason)s")
             % {"number": sr.number, "wo": work_order.number, "reason": reason},
             data={"work_order": work_order.number, "from": from_status},

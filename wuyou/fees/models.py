@@ -15,6 +15,16 @@ from wuyou.core.models import TimeStampedModel
 from wuyou.dispatch.models import WorkOrder
 
 
+class FeeVerb(models.TextChoices):
+    """What fees write in a request's history."""
+
+    QUOTED = "fee_quoted", _("Quote shown to the customer")
+    ACCEPTED = "fee_accepted", _("Quote accepted")
+    REFUSED = "fee_refused", _("Quote refused")
+    DISPUTED = "fee_disputed", _("Quote disputed")
+    SETTLED = "fee_settled", _("Dispute settled")
+
+
 class QuoteStatus(models.TextChoices):
     PROPOSED = "proposed", _("Shown to the customer")
     ACCEPTED = "accepted", _("Accepted by the customer")

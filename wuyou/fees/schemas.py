@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from wuyou.core.schemas import BoundedDate, CleanText
-from wuyou.fees.services import MAX_SIGNATURE_CHARS
+from wuyou.core.signatures import MAX_SIGNATURE_CHARS
 
 Yuan = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
 FaultCause = Literal["quality", "user_damage", "wear", "misuse"]

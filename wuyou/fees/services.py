@@ -22,8 +22,9 @@ from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Role
 from wuyou.accounts.selectors import outlet_contact_ids
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from wuyou.core.signatures import is_drawn_signature
 from wuyou.dispatch.models import OPEN, WorkOrder, WorkOrderStatus
-from wuyou.fees.models import FeeQuote, QuoteStatus
+from wuyou.fees.models import FeeQuote, FeeVerb, QuoteStatus
 from wuyou.fees.pricing import QuotePart, visit_quote_preview, visit_service_date, yuan_amount
 from wuyou.fees.selectors import quote_current, quote_get
 from wuyou.notifications.services import message_to_staff
@@ -32,18 +33,12 @@ from wuyou.tickets.services import request_record
 
 MAX_NOTE = 500
 MAX_SIGNER = 50
-MAX_SIGNATURE_CHARS = 400_000
 # Who settles a disputed charge at the centre: money decisions are the service managers' (and the admin's).
 SETTLER_ROLES = frozenset({Role.SERVICE_MANAGER, Role.ADMIN})
 DECISIONS = ("accept", "refuse", "dispute")
 
 
 # -- pricing (nothing written) ------------------------------------------------------------------------------------
-
-
-def is_drawn_signature(signature: str) -> bool:
-    """Whether the text is a signature drawn on the screen: a PNG data URL no longer than the pad can make."""
-    return signature.startswith("data:image/png;base64,") and len(signature) <= MAX_SIGNATURE_CHARS
 
 
 def _at_most(text: str, limit: int, field: str) -> None:
@@ -102,7 +97,7 @@ def visit_quote_offer(
         request_record(
             actor=actor,
             request=wo.request,
-            verb="fee_quoted",
+            verb=FeeVerb.QUOTED,
             summary=_("Quote %(quote)s shown to the customer: ¥%(share)s of ¥%(total)s")
             % {"quote": number, "share": priced.customer_total, "total": priced.total},
             data={
@@ -172,7 +167,7 @@ def quote_decide(
         request_record(
             actor=actor,
             request=wo.request,
-            verb=f"fee_{status[decision]}",
+            verb=FeeVerb(f"fee_{status[decision]}"),
             summary=summary,
             data={"quote": fee.number, "work_order": wo.number, "customer_total": str(fee.customer_total)},
             note=note,
@@ -226,7 +221,7 @@ def quote_settle(*, actor: Actor, quote_id: int, customer_pays: Any, note: str) 
         request_record(
             actor=actor,
             request=wo.request,
-            verb="fee_settled",
+            verb=FeeVerb.SETTLED,
             summary=summary,
             data={"quote": fee.number, "work_order": wo.number, "customer_pays": str(amount)},
             note=note,

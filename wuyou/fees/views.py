@@ -24,6 +24,7 @@ from wuyou.accounts.selectors import organisation_name
 from wuyou.accounts.views import actor_of, desk_actor, staff_view
 from wuyou.core.errors import DomainError, ValidationFailed
 from wuyou.core.htmx import found_or_404
+from wuyou.core.signatures import MAX_SIGNATURE_CHARS
 from wuyou.dispatch.models import WorkOrder
 from wuyou.fees import services as fees_services
 from wuyou.fees.models import AGREED, FeeQuote, QuoteStatus
@@ -38,7 +39,7 @@ from wuyou.fees.selectors import (
     quotes_disputed,
     receipt_for,
 )
-from wuyou.fees.services import MAX_SIGNATURE_CHARS, SETTLER_ROLES
+from wuyou.fees.services import SETTLER_ROLES
 from wuyou.parts.models import StockPlaceKind
 from wuyou.parts.selectors import stock_levels, stock_places_visible
 from wuyou.products.policy import FAULT_CAUSES

@@ -10,10 +10,10 @@ from ninja import Query, Router
 from wuyou.accounts.actors import api_actor
 from wuyou.core.schemas import BoundedDate, ObjectId
 from wuyou.dispatch import selectors
-from wuyou.dispatch.api import IfMatch, OutletToday, customer_number, expected_version, work_order_answer
-from wuyou.dispatch.schemas import ExceptionValue, StepValue, WorkOrderOut
+from wuyou.dispatch.api import IfMatch, OutletToday, expected_version, work_order_answer
+from wuyou.dispatch.schemas import WorkOrderOut
 from wuyou.fieldservice import services
-from wuyou.fieldservice.schemas import ExceptionIn, MyDayOut, StepIn, StopOut
+from wuyou.fieldservice.schemas import ExceptionIn, ExceptionValue, MyDayOut, StepIn, StepValue, StopOut
 from wuyou.fieldservice.selectors import engineer_day_route
 
 # Mounted beside dispatch's router under /api/v1/dispatch: the paths stayed when the app was cut (ADR 0004).
@@ -98,8 +98,8 @@ def my_day(request: HttpRequest, day: Annotated[BoundedDate | None, Query(None)]
                 job_type=wo.job_type,
                 route_position=wo.route_position,
                 customer_name=sr.customer.name,
-                phone=customer_number(sr) if stop.phone_visible else None,
-                phone_visible=stop.phone_visible,
+                phone=None if stop.contact.phone_masked else stop.contact.phone,
+                phone_visible=not stop.contact.phone_masked,
                 address=wo.address_text,
                 latitude=float(wo.latitude),
                 longitude=float(wo.longitude),

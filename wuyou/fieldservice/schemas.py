@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from wuyou.core.schemas import CleanText
+from wuyou.core.signatures import MAX_SIGNATURE_CHARS
 from wuyou.dispatch.schemas import MAX_PARTS, Version
-from wuyou.dispatch.services import MAX_SIGNATURE_CHARS
+from wuyou.fieldservice.steps import LATE_MINUTES_RANGE
+
+# The names of wuyou.fieldservice.steps spelt out so that the OpenAPI document lists them; a test keeps them in step.
+StepValue = Literal[
+    "confirm_call",
+    "on_the_way",
+    "arrived",
+    "diagnosis",
+    "work_done",
+    "parts_used",
+    "take_back",
+    "test_run",
+    "rating",
+    "done",
+]
+ExceptionValue = Literal["nobody_home", "entry_refused", "running_late", "compensation", "hand_back"]
 
 
 class StopOut(Schema):
@@ -73,5 +90,5 @@ class ExceptionIn(Schema):
     """An exception on a visit; a note is required except for running late, which says how late."""
 
     note: CleanText = Field("", max_length=4000)
-    late_minutes: int | None = Field(None, ge=1, le=600)
+    late_minutes: int | None = Field(None, ge=LATE_MINUTES_RANGE[0], le=LATE_MINUTES_RANGE[1])
     version: Version | None = None

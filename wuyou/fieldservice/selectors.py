@@ -11,17 +11,23 @@ from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Role
 from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
-from wuyou.dispatch.selectors import ARRIVE_EARLY, day_origin, phone_visible_to_engineer, work_orders_visible
+from wuyou.dispatch.selectors import ARRIVE_EARLY, day_origin, work_order_contact, work_orders_visible
 from wuyou.tickets.models import Status
+from wuyou.tickets.selectors import Contact
 
 
 @dataclass(frozen=True)
 class RouteStop:
-    """One job in an engineer's day, with when to leave for it."""
+    """One job in an engineer's day, with when to leave for it and the customer's contact details as he sees them."""
 
     work_order: WorkOrder
     leave_at: dt.datetime | None
-    phone_visible: bool
+    contact: Contact
+
+    @property
+    def phone_visible(self) -> bool:
+        """He may call the customer: the whole number is shown (on the visit's day, while it is open)."""
+        return not self.contact.phone_masked
 
 
 def engineer_day_route(*, actor: Actor, day: dt.date) -> list[RouteStop]:
@@ -46,6 +52,8 @@ def engineer_day_route(*, actor: Actor, day: dt.date) -> list[RouteStop]:
             # Leave so as to be at the door 5–10 minutes before the planned start.
             leave_at = wo.planned_start - dt.timedelta(minutes=wo.travel_minutes) - ARRIVE_EARLY
         stops.append(
-            RouteStop(work_order=wo, leave_at=leave_at, phone_visible=phone_visible_to_engineer(wo, today=today))
+            RouteStop(
+                work_order=wo, leave_at=leave_at, contact=work_order_contact(actor=actor, work_order=wo, today=today)
+            )
         )
     return stops

@@ -16,15 +16,17 @@ from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Role
 from wuyou.accounts.selectors import outlet_contact_ids
 from wuyou.core.errors import DomainError, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from wuyou.dispatch.models import PLANNABLE, STARTED, WorkOrder, WorkOrderStatus
+from wuyou.core.signatures import is_drawn_signature
+from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
 from wuyou.dispatch.services import outlet_day_of, routes_bump, unplanned_fields, work_order_claim, work_order_tell
 from wuyou.fees.selectors import finish_check, parts_agreed_check
-from wuyou.fees.services import MAX_SIGNATURE_CHARS as MAX_SIGNATURE_CHARS  # the step form and schema import it here
-from wuyou.fees.services import is_drawn_signature
+from wuyou.fieldservice import steps
+from wuyou.fieldservice.models import VisitVerb
 from wuyou.loaners.services import take_back_record
 from wuyou.parts.services import part_consume
 from wuyou.tickets.models import OPEN_STATUSES, Status
 from wuyou.tickets.services import request_record, request_transition
+from wuyou.tickets.sla import ClockSignal
 
 LATE_ALERT_MINUTES = 15  # R-F8: more than 15 minutes late alerts the outlet manager
 
@@ -38,33 +40,13 @@ def _engineer_of(actor: Actor, wo: WorkOrder) -> None:
         raise PermissionDenied(_("Your role may not record visits."))
 
 
-@dataclass(frozen=True)
-class Step:
-    """A step of the visit: the statuses it may be taken from, the status it leaves, and the event verb."""
-
-    sources: tuple[str, ...]
-    target: str | None  # None: the status does not change
-    verb: str
-
-
-STEPS: dict[str, Step] = {
-    "confirm_call": Step((WorkOrderStatus.PLANNED,), WorkOrderStatus.CONFIRMED, "job_confirmed"),
-    "on_the_way": Step(
-        (WorkOrderStatus.PLANNED, WorkOrderStatus.CONFIRMED), WorkOrderStatus.ON_THE_WAY, "job_on_the_way"
-    ),
-    "arrived": Step(
-        (WorkOrderStatus.PLANNED, WorkOrderStatus.CONFIRMED, WorkOrderStatus.ON_THE_WAY),
-        WorkOrderStatus.ON_SITE,
-        "job_arrived",
-    ),
-    "diagnosis": Step((WorkOrderStatus.ON_SITE,), None, "job_diagnosis"),
-    "work_done": Step((WorkOrderStatus.ON_SITE,), None, "job_work_done"),
-    "parts_used": Step((WorkOrderStatus.ON_SITE,), None, "job_parts_used"),
-    "take_back": Step((WorkOrderStatus.ON_SITE,), None, "job_take_back"),
-    "test_run": Step((WorkOrderStatus.ON_SITE,), None, "job_test_run"),
-    "rating": Step((WorkOrderStatus.ON_SITE,), None, "job_rated"),
-    "done": Step((WorkOrderStatus.ON_SITE,), WorkOrderStatus.DONE, "job_done"),
-}
+def work_order_may_record(*, actor: Actor, work_order: WorkOrder) -> bool:
+    """Whether the actor may record the visit's steps and exceptions: its own engineer, or the desk on his behalf."""
+    try:
+        _engineer_of(actor, work_order)
+    except PermissionDenied:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -142,11 +124,11 @@ def work_order_step(
     *, actor: Actor, work_order: WorkOrder, step: str, data: StepInput, expected_version: int | None = None
 ) -> WorkOrder:
     """Record a step of the visit (R-F2, R-F3); each is an event on the request and moves its clocks."""
-    spec = STEPS.get(step)
+    spec = steps.step_for(step)
     if spec is None:
         raise ValidationFailed(_("Unknown step %(step)s.") % {"step": step[:30]}, field="step")
     _engineer_of(actor, work_order)
-    if work_order.status not in spec.sources:
+    if not steps.step_allowed(step, status=work_order.status):
         raise TransitionNotAllowed(
             _("A visit that is %(status)s cannot take this step.") % {"status": work_order.get_status_display()},
             field="step",
@@ -166,11 +148,12 @@ def work_order_step(
         request_record(
             actor=actor,
             request=sr,
-            verb=spec.verb,
+            verb=VisitVerb(spec.verb),
             summary=_("%(number)s: %(step)s") % {"number": sr.number, "step": STEP_LABELS[step]},
             data={"work_order": work_order.number, **_event_data(step, changes)},
             note=note,
             at=now,
+            clock_signal=ClockSignal.ENGINEER_ON_SITE if step == "arrived" else None,
         )
         if step == "arrived":
             sr.refresh_from_db()  # the page's copy may predate a desk change; the transition guards on its version
@@ -241,9 +224,6 @@ STEP_LABELS: dict[str, Any] = {
 }
 
 
-EXCEPTIONS = ("nobody_home", "entry_refused", "running_late", "compensation", "hand_back")
-
-
 # Who hears of each exception (R-F8): the centre re-books; the manager visits after a refusal, hears of a late
 # engineer, and with the service managers handles compensation, never promised on site.
 EXCEPTION_TOLD: dict[str, dict[str, bool]] = {
@@ -265,37 +245,39 @@ def work_order_exception(
     expected_version: int | None = None,
 ) -> WorkOrder:
     """Report an exception on a visit (R-F8): the centre is told, the manager when it matters; never a promise."""
-    if kind not in EXCEPTIONS:
+    if kind not in steps.EXCEPTIONS:
         raise ValidationFailed(_("Unknown exception %(kind)s.") % {"kind": kind[:30]}, field="kind")
     _engineer_of(actor, work_order)
-    if work_order.status not in (*PLANNABLE, *STARTED) or work_order.engineer_id is None:
+    if not steps.exception_allowed(status=work_order.status, has_engineer=work_order.engineer_id is not None):
         raise TransitionNotAllowed(_("Only a planned or started visit can report this."), field="kind")
     note = note.strip()
-    if kind != "running_late" and not note:
+    if kind in steps.NOTE_REQUIRED and not note:
         raise ValidationFailed(_("Say what happened (a note is required)."), field="note")
-    if kind == "running_late" and (late_minutes is None or not 1 <= late_minutes <= 600):
+    low, high = steps.LATE_MINUTES_RANGE
+    if kind == "running_late" and (late_minutes is None or not low <= late_minutes <= high):
         raise ValidationFailed(_("Say how late, 1 to 600 minutes."), field="late_minutes")
     sr = work_order.request
     now = timezone.now()
     day = outlet_day_of(work_order, work_order.planned_start or now)
     changes: dict[str, Any] = {}
-    rebook = kind in ("nobody_home", "entry_refused", "hand_back")
+    rebook = kind in steps.OFF_THE_ROUTE
     if kind == "running_late":
         changes["late_minutes"] = late_minutes
     elif rebook:
         # The visit goes back to the desk: a new appointment (nobody home, refused) or another engineer.
         changes = unplanned_fields()
-        if kind != "hand_back":
+        if kind in steps.NEW_APPOINTMENT:
             changes.update(status=WorkOrderStatus.UNBOOKED, window_start=None, window_end=None)
     label = STEP_LABELS[kind]
     summary = _("%(number)s: %(what)s") % {"number": sr.number, "what": label}
     engineer_id = work_order.engineer_id
+    assert engineer_id is not None  # steps.exception_allowed: the visit has its engineer
     with transaction.atomic():
-        work_order_claim(work_order, expected_version=expected_version, from_status=(*PLANNABLE, *STARTED), **changes)
+        work_order_claim(work_order, expected_version=expected_version, from_status=steps.EXCEPTION_SOURCES, **changes)
         request_record(
             actor=actor,
             request=sr,
-            verb=f"job_{kind}",
+            verb=VisitVerb(f"job_{kind}"),
             summary=summary,
             data={"work_order": work_order.number, **({"late_minutes": late_minutes} if late_minutes else {})},
             note=note,
@@ -303,13 +285,14 @@ def work_order_exception(
         )
         if rebook:
             routes_bump({engineer_id}, day)
-            if kind != "hand_back":
+            if kind in steps.NEW_APPOINTMENT:
                 request_record(
                     actor=actor,
                     request=sr,
-                    verb="job_rebook",
+                    verb=VisitVerb.REBOOK,
                     summary=_("%(number)s: a new appointment is needed") % {"number": sr.number},
                     at=now,
+                    clock_signal=ClockSignal.APPOINTMENT_NEEDED,
                 )
         body = f"{summary}\n{work_order.address_text}\n{note}".strip()
         key = f"{kind}:{work_order.version}"

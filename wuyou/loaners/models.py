@@ -16,6 +16,15 @@ from wuyou.core.models import TimeStampedModel
 from wuyou.dispatch.models import WorkOrder
 
 
+class LoanerVerb(models.TextChoices):
+    """What loaners write in a request's history."""
+
+    UNIT_TAKEN_BACK = "unit_taken_back", _("Unit taken back")
+    TAKE_BACK_ADVANCED = "take_back_advanced", _("Taken-back unit moved on")
+    LOANER_LENT = "loaner_lent", _("Loaner lent")
+    LOANER_RETURNED = "loaner_returned", _("Loaner returned")
+
+
 class LoanerStatus(models.TextChoices):
     AVAILABLE = "available", _("Available")
     LENT = "lent", _("Lent")

@@ -18,7 +18,7 @@ from wuyou.accounts.selectors import outlet_contact_ids
 from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
 from wuyou.dispatch.selectors import work_order_get
-from wuyou.loaners.models import TAKE_BACK_STAGES, Loan, LoanerStatus, LoanerUnit, TakeBack, TakeBackStage
+from wuyou.loaners.models import TAKE_BACK_STAGES, Loan, LoanerStatus, LoanerUnit, LoanerVerb, TakeBack, TakeBackStage
 from wuyou.loaners.selectors import loan_get, take_back_get
 from wuyou.notifications.services import message_to_staff
 from wuyou.tickets.services import request_record
@@ -65,7 +65,7 @@ def take_back_record(*, actor: Actor, work_order: WorkOrder, receipt_number: str
         request_record(
             actor=actor,
             request=wo.request,
-            verb="unit_taken_back",
+            verb=LoanerVerb.UNIT_TAKEN_BACK,
             summary=_("Unit %(serial)s taken back for repair (receipt %(receipt)s)")
             % {"serial": unit.serial, "receipt": receipt_number},
             data={"take_back": take_back.pk, "unit": unit.serial, "receipt": receipt_number, "work_order": wo.pk},
@@ -136,7 +136,7 @@ def loaner_lend(
         request_record(
             actor=actor,
             request=wo.request,
-            verb="loaner_lent",
+            verb=LoanerVerb.LOANER_LENT,
             summary=_("Loaner %(serial)s lent, due back %(due)s (receipt %(receipt)s)")
             % {"serial": loaner.serial, "due": due_back_on.isoformat(), "receipt": receipt_number},
             data={
@@ -176,7 +176,7 @@ def take_back_advance(*, actor: Actor, take_back: TakeBack, stage: str) -> TakeB
         request_record(
             actor=actor,
             request=wo.request,
-            verb="take_back_advanced",
+            verb=LoanerVerb.TAKE_BACK_ADVANCED,
             summary=_("Unit %(serial)s: %(stage)s") % {"serial": found.unit.serial, "stage": found.get_stage_display()},
             data={"take_back": found.pk, "unit": found.unit.serial, "stage": stage},
         )
@@ -207,7 +207,7 @@ def loaner_return(*, actor: Actor, loan: Loan, condition: str = "") -> Loan:
         request_record(
             actor=actor,
             request=wo.request,
-            verb="loaner_returned",
+            verb=LoanerVerb.LOANER_RETURNED,
             summary=_("Loaner %(serial)s returned") % {"serial": found.loaner.serial},
             data={"loan": found.pk, "loaner": found.loaner.serial, "condition": condition},
         )

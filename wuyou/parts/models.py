@@ -16,6 +16,13 @@ from wuyou.core.models import TimeStampedModel
 from wuyou.dispatch.models import WorkOrder
 
 
+class PartsVerb(models.TextChoices):
+    """What the parts ledger writes in a request's history."""
+
+    PART_CONSUMED = "part_consumed", _("Part used")
+    FAULTY_PART_RETURNED = "faulty_part_returned", _("Faulty part returned")
+
+
 class Part(TimeStampedModel):
     """A spare part in the catalogue, with its cost and retail price and the level below which stock is low."""
 

@@ -26,6 +26,7 @@ from wuyou.dispatch.selectors import work_order_get
 from wuyou.notifications.services import message_to_staff
 from wuyou.parts.models import (
     Part,
+    PartsVerb,
     Requisition,
     RequisitionLine,
     RequisitionStatus,
@@ -198,7 +199,7 @@ def part_consume(
         request_record(
             actor=actor,
             request=wo.request,
-            verb="part_consumed",
+            verb=PartsVerb.PART_CONSUMED,
             summary=_("Part used: %(part)s × %(n)d") % {"part": part.name, "n": quantity},
             data={"part": part.code, "quantity": quantity, "serial": serial, "work_order": wo.pk, "move": move.pk},
         )
@@ -230,7 +231,7 @@ def part_return_faulty(
         request_record(
             actor=actor,
             request=wo.request,
-            verb="faulty_part_returned",
+            verb=PartsVerb.FAULTY_PART_RETURNED,
             summary=_("Faulty part returned: %(part)s × %(n)d") % {"part": part.name, "n": quantity},
             data={"part": part.code, "quantity": quantity, "serial": serial, "work_order": wo.pk, "move": move.pk},
         )

@@ -171,9 +171,9 @@ class WarrantyPolicyAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "applies_to_code")
     readonly_fields = ("code", "name", "applies_to_kind", "applies_to_code", "updated_at")
 
-    def get_fields(self, request: HttpRequest, obj: WarrantyPolicy | None = None) -> list[str]:
-        head = ["code", "name", "applies_to_kind", "applies_to_code", "updated_at"] if obj is not None else []
-        return [*head, "is_active", "yaml_text"]
+    def get_fields(self, request: HttpRequest, obj: WarrantyPolicy | None = None) -> tuple[str, ...]:
+        head = ("code", "name", "applies_to_kind", "applies_to_code", "updated_at") if obj is not None else ()
+        return (*head, "is_active", "yaml_text")
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form_class = super().get_form(request, obj, change=change, **kwargs)

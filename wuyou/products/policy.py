@@ -13,6 +13,9 @@ Counting conventions (stated as fields on the rules so a policy file says which 
   day); "after 4 years" begins on the 4th anniversary.
 
 Money is `Decimal` in yuan, rounded half-up to 2 decimals.
+
+One module on purpose (over 400 lines): the rule kinds, their loading from a dict and the quote that applies
+them are one closed vocabulary; a rule added in one place must be loadable, exportable and priced together.
 """
 
 from __future__ import annotations

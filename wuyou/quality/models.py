@@ -13,6 +13,14 @@ from wuyou.core.models import TimeStampedModel
 from wuyou.tickets.models import ServiceRequest
 
 
+class QualityVerb(models.TextChoices):
+    """What follow-up writes in a request's history."""
+
+    PHONE_GUIDANCE = "phone_guidance", _("Solved by phone guidance")
+    CALLBACK = "callback", _("Callback made")
+    CALLBACK_NO_ANSWER = "callback_no_answer", _("Callback: no answer")
+
+
 class CallbackReason(models.TextChoices):
     """Why the customer is called back (R-G1)."""
 

@@ -14,11 +14,12 @@ from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import OPEN, WorkOrder
 from wuyou.dispatch.services import work_order_cancel, work_order_cancel_check
-from wuyou.quality.models import Callback, CallbackOutcome, CallbackReason, CallbackStatus
+from wuyou.quality.models import Callback, CallbackOutcome, CallbackReason, CallbackStatus, QualityVerb
 from wuyou.quality.selectors import callback_get
 from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest
 from wuyou.tickets.selectors import request_get
 from wuyou.tickets.services import request_record, request_transition
+from wuyou.tickets.sla import ClockSignal
 
 # R-E3: "solved by phone guidance, followed by an automatic callback 2 hours later" — clock hours, not business hours.
 PHONE_GUIDANCE_CALLBACK_AFTER = dt.timedelta(hours=2)
@@ -89,7 +90,7 @@ def request_resolve_by_phone(
             request_record(
                 actor=actor,
                 request=request,
-                verb="phone_guidance",
+                verb=QualityVerb.PHONE_GUIDANCE,
                 summary=_("%(number)s solved by phone guidance; callback due %(due)s")
                 % {"number": request.number, "due": f"{timezone.localtime(due_at):%Y-%m-%d %H:%M}"},
                 data={
@@ -169,7 +170,8 @@ def callback_record(*, actor: Actor, callback: Callback, outcome: str, note: str
         request_record(
             actor=actor,
             request=request,
-            verb="callback" if reached else "callback_no_answer",
+            verb=QualityVerb.CALLBACK if reached else QualityVerb.CALLBACK_NO_ANSWER,
+            clock_signal=ClockSignal.CALLED_BACK if reached else None,
             summary=_("%(number)s: callback — %(outcome)s") % {"number": request.number, "outcome": chosen.label},
             data={
                 "callback": callback.pk,

@@ -4,6 +4,9 @@ Times are integer seconds from the plan's origin (local midnight of the planned 
 instance's time zero for benchmarks). Travel comes from a `TravelModel`, so a road-network matrix can be
 plugged in later. PyVRP (pinned 0.14.*) does the search; `plan_check` re-checks every plan in our own code
 before anyone sees it.
+
+One module on purpose (over 400 lines): the model builder, the solver call, the greedy fallback and the
+checker share the problem's data classes and must agree on every unit and rule; apart they would drift.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ This is the format of `wuyou dispatch solve problem.json` (documented in docs/di
 collects every mistake in the file, each under the path of the field it concerns (`jobs[3].windows[0].end`),
 and raises them together as one `ProblemFileError`, so a person fixes a file in one pass. Wall-clock times
 ("HH:MM") are on the plan's date and become seconds from that day's local midnight, the optimiser's origin.
+
+One module on purpose (over 400 lines): one file format — its reader, its every-mistake validation and its
+writer — kept together so the documented format and the code cannot part.
 """
 
 from __future__ import annotations

@@ -6,3 +6,11 @@ class TicketsConfig(AppConfig):
     name = "wuyou.tickets"
     label = "tickets"
     verbose_name = _("Service requests")
+
+    def ready(self) -> None:
+        from wuyou.tickets.history import history_labels_register
+        from wuyou.tickets.lifecycle import TRANSITIONS
+        from wuyou.tickets.models import RequestVerb
+
+        history_labels_register(RequestVerb)
+        history_labels_register({action: transition.label for action, transition in TRANSITIONS.items()})

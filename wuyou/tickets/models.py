@@ -141,6 +141,16 @@ class ServiceRequest(TimeStampedModel):
         return self.status in OPEN_STATUSES
 
 
+class RequestVerb(models.TextChoices):
+    """What tickets itself writes in a request's history (the lifecycle's actions are labelled by TRANSITIONS)."""
+
+    OPENED = "opened", _("Opened")
+    ASSIGNED = "assigned", _("Dispatched")
+    VERIFIED = "verified", _("Verified")
+    DETAILS_UPDATED = "details_updated", _("Details updated")
+    AUTHORITY_REPORT = "authority_report", _("Report to the authority filed")
+
+
 class RequestEvent(models.Model):
     """One change to a request: who, what, from/to, details, when (R-E5)."""
 

@@ -14,6 +14,8 @@ from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Role
 from wuyou.accounts.selectors import scoped_to_actor
 from wuyou.core.errors import NotFound
+from wuyou.core.masking import mask_phone
+from wuyou.customers.selectors import phone_shown_whole
 from wuyou.notifications.models import Message
 from wuyou.tickets.lifecycle import AUTHORITY_REPORTERS, Transition, allowed_actions
 from wuyou.tickets.models import (
@@ -25,6 +27,7 @@ from wuyou.tickets.models import (
     ClockState,
     RequestClock,
     RequestEvent,
+    RequestVerb,
     ServiceRequest,
     Step,
 )
@@ -135,6 +138,55 @@ def request_is_active_for(*, actor: Actor, request: ServiceRequest) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Contact:
+    """The customer's contact details as one actor may see them (minimal display, PIPL art. 6)."""
+
+    phone: str  # whole, or masked; "" when the customer left no number
+    phone_masked: bool  # the actor sees only the masked number; a whole one may be dialled
+    address: str  # "" when not shown
+    address_shown: bool
+
+    @property
+    def dialable(self) -> bool:
+        """There is a whole number to call (a tel: link)."""
+        return bool(self.phone) and not self.phone_masked
+
+
+def request_contact(
+    *,
+    actor: Actor,
+    request: ServiceRequest,
+    job_active: bool | None = None,
+    address_active: bool | None = None,
+    address: str | None = None,
+) -> Contact:
+    """The request's contact details as the actor may see them: the one rule for pages and the API.
+
+    The head-office desk sees whole numbers, an engineer those of his active job, everyone else masked ones. An
+    engineer sees the address while his job is active only, everyone else always. `job_active` (the phone) and
+    `address_active` (the address) default to the request's own rule (request_is_active_for); a visit passes its own
+    with its address (wuyou.dispatch.selectors.work_order_contact).
+    """
+    if job_active is None or address_active is None:
+        own = request_is_active_for(actor=actor, request=request)
+        job_active = own if job_active is None else job_active
+        address_active = own if address_active is None else address_active
+    number = request_contact_number(request)
+    whole = phone_shown_whole(actor=actor, job_active=job_active)
+    address_shown = actor.scope is not Scope.OWN_JOBS or address_active
+    if not address_shown:
+        address = ""
+    elif address is None:
+        address = request.address.full_text if request.address is not None else ""
+    return Contact(
+        phone=number if whole else mask_phone(number),
+        phone_masked=not whole,
+        address=address,
+        address_shown=address_shown,
+    )
+
+
 def request_is_overdue(request: ServiceRequest, clocks: Iterable[RequestClock] | None = None) -> bool:
     """A running clock breached or past due (from `clocks`, else the list's annotation), or open and past due."""
     now = timezone.now()
@@ -220,5 +272,5 @@ def request_needs_authority_report(*, actor: Actor, request: ServiceRequest) -> 
         actor.role in AUTHORITY_REPORTERS
         and request.call_type == CallType.COMPLAINT
         and request.channel == Channel.AUTHORITY
-        and not request.events.filter(verb="authority_report").exists()
+        and not request.events.filter(verb=RequestVerb.AUTHORITY_REPORT).exists()
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Role, StaffProfile
 from wuyou.accounts.selectors import outlets_visible
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from wuyou.core.locks import version_claim
 from wuyou.core.phones import InvalidPhone, parse_phone
 from wuyou.customers.models import CustomerPhone, TimelineEntry
 from wuyou.customers.selectors import customers_visible
@@ -31,9 +32,11 @@ from wuyou.tickets.models import (
     Priority,
     RequestClock,
     RequestEvent,
+    RequestVerb,
     ServiceRequest,
     Status,
 )
+from wuyou.tickets.sla import ClockSignal
 
 MAX_WINDOW_DAYS_AHEAD = 366
 
@@ -255,19 +258,13 @@ def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
 
 def _claim(sr: ServiceRequest, *, expected_version: int | None, from_status: str | None = None, **changes: Any) -> None:
     """Apply changes only if nobody changed the request meanwhile (one of two clerks wins)."""
-    if expected_version is not None and expected_version != sr.version:
-        raise Conflict(_("The request was changed by someone else; reload it and try again."), field="version")
-    guard: dict[str, Any] = {"pk": sr.pk, "version": sr.version}
-    if from_status is not None:
-        guard["status"] = from_status
-    updated = ServiceRequest.objects.filter(**guard).update(
-        version=F("version") + 1, updated_at=timezone.now(), **changes
+    version_claim(
+        sr,
+        expected_version=expected_version,
+        stale_message=_("The request was changed by someone else; reload it and try again."),
+        from_status=None if from_status is None else (from_status,),
+        **changes,
     )
-    if updated != 1:
-        raise Conflict(_("The request was changed by someone else; reload it and try again."), field="version")
-    sr.version += 1
-    for name, value in changes.items():
-        setattr(sr, name, value)
 
 
 def request_transition(
@@ -342,7 +339,7 @@ def request_assign(
     with transaction.atomic():
         _claim(request, expected_version=expected_version, assignee_id=engineer.pk)
         request.assignee = engineer
-        clocks_on_event(request=request, verb="assigned", at=timezone.now())
+        clocks_on_event(request=request, verb=RequestVerb.ASSIGNED, at=timezone.now())
         _record(
             request,
             actor,
@@ -414,11 +411,11 @@ def request_authority_report(
         raise ValidationFailed(_("Write the report (20 characters at least)."), field="report")
     if len(report) > 8000:
         raise ValidationFailed(_("The report is too long (8000 characters at most)."), field="report")
-    if RequestEvent.objects.filter(request=request, verb="authority_report").exists():
+    if RequestEvent.objects.filter(request=request, verb=RequestVerb.AUTHORITY_REPORT).exists():
         raise Conflict(_("The report for this complaint has been filed already."), field="report")
     with transaction.atomic():
         _claim(request, expected_version=expected_version)
-        clocks_on_event(request=request, verb="authority_report", at=timezone.now())
+        clocks_on_event(request=request, verb=RequestVerb.AUTHORITY_REPORT, at=timezone.now())
         _record(
             request,
             actor,
@@ -438,11 +435,14 @@ def request_record(
     data: dict[str, Any] | None = None,
     note: str = "",
     at: dt.datetime | None = None,
+    clock_signal: ClockSignal | None = None,
 ) -> RequestEvent:
     """Record a step taken on the request elsewhere (a visit's progress, a plan): event, timeline, clocks.
 
-    The verb moves the request's clocks as sla.STEP_RULES says (e.g. `appointment_booked`, `job_arrived`).
+    The caller's verb is its own (labelled through tickets.history); `clock_signal` says what the event means to the
+    request's clocks (sla.STEP_RULES), e.g. a booked visit meets "appointment confirmed".
     """
     with transaction.atomic():
-        clocks_on_event(request=request, verb=verb, at=at or timezone.now())
+        if clock_signal is not None:
+            clocks_on_event(request=request, verb=clock_signal, at=at or timezone.now())
         return _record(request, actor, verb, summary, data=data, note=note)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from wuyou.calendars.workdays import WorkCalendar
 
@@ -194,21 +195,40 @@ class StepRule:
     moot_on: frozenset[str]
 
 
-# Events are the request's event verbs (lifecycle actions plus "opened", "assigned", "authority_report", and the
-# visit's steps from dispatch: "appointment_booked", "job_arrived", "job_rebook").
+class ClockSignal(StrEnum):
+    """What an event recorded by an app above tickets means to the clocks: that app says so when it records it.
+
+    tickets never learns the other apps' verbs (ADR 0004): dispatch says "appointment agreed" when a visit is booked,
+    fieldservice "engineer on site" and "appointment needed", quality "called back".
+    """
+
+    APPOINTMENT_AGREED = "appointment_agreed"
+    APPOINTMENT_NEEDED = "appointment_needed"
+    ENGINEER_ON_SITE = "engineer_on_site"
+    CALLED_BACK = "called_back"
+
+
+# Events are the request's own verbs (lifecycle actions plus "opened", "assigned", "authority_report") and the
+# clock signals the apps above send with their events.
 # A request resolved over the phone never needs a visit: the on-site and appointment clocks become moot, not met.
 _FINISHED = frozenset({"cancel"})
 STEP_RULES: dict[str, StepRule] = {
     "first_response": StepRule(frozenset({"opened"}), frozenset({"accept", "resolve", "assigned"}), _FINISHED),
     # The customer agreeing a visit window confirms the appointment; a visit handed back or failed needs a new one.
     "appointment_confirmed": StepRule(
-        frozenset({"opened", "job_rebook"}), frozenset({"appointment_booked"}), _FINISHED | {"resolve"}
+        frozenset({"opened", ClockSignal.APPOINTMENT_NEEDED}),
+        frozenset({ClockSignal.APPOINTMENT_AGREED}),
+        _FINISHED | {"resolve"},
     ),
-    "on_site": StepRule(frozenset({"opened"}), frozenset({"start", "job_arrived"}), _FINISHED | {"resolve"}),
+    "on_site": StepRule(
+        frozenset({"opened"}), frozenset({"start", ClockSignal.ENGINEER_ON_SITE}), _FINISHED | {"resolve"}
+    ),
     "resolved": StepRule(frozenset({"opened", "reopen"}), frozenset({"resolve"}), _FINISHED),
     "complaint_disposition": StepRule(frozenset({"opened", "reopen"}), frozenset({"resolve"}), _FINISHED),
     "authority_report": StepRule(frozenset({"opened"}), frozenset({"authority_report"}), _FINISHED),
-    "callback_due": StepRule(frozenset({"resolve"}), frozenset({"close", "callback"}), _FINISHED | {"reopen"}),
+    "callback_due": StepRule(
+        frozenset({"resolve"}), frozenset({"close", ClockSignal.CALLED_BACK}), _FINISHED | {"reopen"}
+    ),
 }
 # Waiting on the customer or on parts pauses the clocks whose policy says so; these events end the wait.
 PAUSE_ON = frozenset({"wait_customer", "wait_parts"})

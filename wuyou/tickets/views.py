@@ -22,7 +22,7 @@ from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.views import actor_of, staff_view
 from wuyou.core.errors import Conflict, DomainError
 from wuyou.core.htmx import apply_domain_error, found_or_404, render_page_or_partial, wants_partial
-from wuyou.customers.selectors import customer_get, phone_for_display
+from wuyou.customers.selectors import customer_get
 from wuyou.customers.views import console
 from wuyou.tickets import selectors, services
 from wuyou.tickets.forms import (
@@ -36,8 +36,9 @@ from wuyou.tickets.forms import (
     TransitionForm,
     VerifyForm,
 )
-from wuyou.tickets.lifecycle import TRANSITIONS
+from wuyou.tickets.history import history_label
 from wuyou.tickets.models import OPEN_STATUSES, RequestEvent, ServiceRequest, Status, Step, level_label
+from wuyou.tickets.panels import request_panels
 from wuyou.tickets.selectors import RequestFilters
 
 PAGE_SIZE = 25
@@ -151,9 +152,7 @@ def customer_requests(request: HttpRequest, customer_id: int) -> HttpResponse:
     )
 
 
-def _detail_context(actor: Actor, sr: ServiceRequest, **forms: Any) -> dict[str, Any]:
-    active = selectors.request_is_active_for(actor=actor, request=sr)
-    number = selectors.request_contact_number(sr)
+def _detail_context(request: HttpRequest, actor: Actor, sr: ServiceRequest, **forms: Any) -> dict[str, Any]:
     actions = selectors.request_actions(actor=actor, request=sr)
     may_dispatch = actor.can_run_desk and sr.status in OPEN_STATUSES
     verify_form = forms.get("verify_form") or VerifyForm(request_obj=sr, initial={"version": sr.version})
@@ -163,9 +162,9 @@ def _detail_context(actor: Actor, sr: ServiceRequest, **forms: Any) -> dict[str,
         "overdue": selectors.request_is_overdue(sr, clocks),
         "clocks": clocks,
         "now": timezone.now(),
-        "phone": phone_for_display(actor=actor, number=number, job_active=active) if number else "",
-        # Engineers see the address while their job is active only (minimal display).
-        "show_address": actor.scope is not Scope.OWN_JOBS or active,
+        "contact": selectors.request_contact(actor=actor, request=sr),
+        # The panels of the apps above tickets (visits, callbacks), drawn for this actor.
+        "panels": request_panels(request=request, actor=actor, sr=sr),
         "missing_labels": [FACT_LABELS.get(f, f) for f in sr.missing_fields],
         "actions": actions,
         "note_needed": any(t.needs_note for t in actions),
@@ -184,51 +183,6 @@ def _detail_context(actor: Actor, sr: ServiceRequest, **forms: Any) -> dict[str,
         "conflict": forms.get("conflict"),
         "status_label": Status(sr.status).label,
     }
-
-
-_VERBS = {
-    "opened": gettext_lazy("Opened"),
-    "assigned": gettext_lazy("Dispatched"),
-    "verified": gettext_lazy("Verified"),
-    "details_updated": gettext_lazy("Details updated"),
-    "authority_report": gettext_lazy("Report to the authority filed"),
-    # A visit's steps (wuyou.dispatch) and follow-up (wuyou.quality), recorded on the request.
-    "work_order_opened": gettext_lazy("Visit opened"),
-    "work_order_cancelled": gettext_lazy("Visit cancelled"),
-    "appointment_booked": gettext_lazy("Visit booked"),
-    "job_confirmed": gettext_lazy("Appointment confirmed by phone"),
-    "job_on_the_way": gettext_lazy("Engineer on the way"),
-    "job_arrived": gettext_lazy("Engineer arrived"),
-    "job_diagnosis": gettext_lazy("Diagnosis"),
-    "job_work_done": gettext_lazy("Work done"),
-    "job_parts_used": gettext_lazy("Parts used"),
-    "job_take_back": gettext_lazy("Unit taken back for repair"),
-    "job_test_run": gettext_lazy("Test run"),
-    "job_rated": gettext_lazy("Customer rated and signed"),
-    "job_done": gettext_lazy("Visit done"),
-    "job_nobody_home": gettext_lazy("Nobody home"),
-    "job_entry_refused": gettext_lazy("Entry refused"),
-    "job_running_late": gettext_lazy("Engineer running late"),
-    "job_compensation": gettext_lazy("Compensation asked"),
-    "job_hand_back": gettext_lazy("Visit handed back"),
-    "job_rebook": gettext_lazy("New appointment needed"),
-    "phone_guidance": gettext_lazy("Solved by phone guidance"),
-    "callback": gettext_lazy("Callback made"),
-    "callback_no_answer": gettext_lazy("Callback: no answer"),
-    # Fees, parts and loaners on a visit (wuyou.dispatch.fees, .stock, .loans).
-    "fee_quoted": gettext_lazy("Quote shown to the customer"),
-    "fee_accepted": gettext_lazy("Quote accepted"),
-    "fee_refused": gettext_lazy("Quote refused"),
-    "fee_disputed": gettext_lazy("Quote disputed"),
-    "fee_settled": gettext_lazy("Dispute settled"),
-    "part_consumed": gettext_lazy("Part used"),
-    "faulty_part_returned": gettext_lazy("Faulty part returned"),
-    "unit_taken_back": gettext_lazy("Unit taken back"),
-    "take_back_advanced": gettext_lazy("Taken-back unit moved on"),
-    "loaner_lent": gettext_lazy("Loaner lent"),
-    "loaner_returned": gettext_lazy("Loaner returned"),
-    **{action: t.label for action, t in TRANSITIONS.items()},
-}
 
 
 # The deadline sweeper's events (wuyou.tickets.sweep): who was reached, for which step and due time.
@@ -299,7 +253,7 @@ def _history_line(event: RequestEvent) -> HistoryLine:
         return _clock_line(event)
     return HistoryLine(
         event=event,
-        what=str(_VERBS.get(event.verb, event.verb)),
+        what=history_label(event.verb),
         from_label=_status_label(event.from_status),
         to_label=_status_label(event.to_status),
         actor_name=_actor_name(event),
@@ -316,7 +270,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     """All facts, the "to verify" banner, dispatch, the allowed steps and the history."""
     actor = actor_of(request)
     sr = _request(request, actor, request_id)
-    return render(request, "tickets/request_detail.html", _detail_context(actor, sr))
+    return render(request, "tickets/request_detail.html", _detail_context(request, actor, sr))
 
 
 def _redisplay(
@@ -331,7 +285,7 @@ def _redisplay(
     """Show the page again with the form's errors; a conflict shows the request as it is now."""
     if exc is None:
         return render(
-            request, "tickets/request_detail.html", _detail_context(actor, sr, **{form_name: form}), status=422
+            request, "tickets/request_detail.html", _detail_context(request, actor, sr, **{form_name: form}), status=422
         )
     if isinstance(exc, Conflict):
         fresh = _request(request, actor, sr.pk)
@@ -342,11 +296,14 @@ def _redisplay(
             else exc.message
         )
         return render(
-            request, "tickets/request_detail.html", _detail_context(actor, fresh, conflict=conflict), status=409
+            request,
+            "tickets/request_detail.html",
+            _detail_context(request, actor, fresh, conflict=conflict),
+            status=409,
         )
     status = exc.status if exc.status == 403 else 422
     return render(
-        request, "tickets/request_detail.html", _detail_context(actor, sr, **{form_name: form}), status=status
+        request, "tickets/request_detail.html", _detail_context(request, actor, sr, **{form_name: form}), status=status
     )
 
 

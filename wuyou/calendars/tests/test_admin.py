@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, ModelForm, inlineformset_factory
 
 from wuyou.calendars.admin import WorkingPeriodFormSet
 from wuyou.calendars.models import BusinessCalendar, WorkingPeriod
 
-Hours = inlineformset_factory(
+Hours: type[BaseInlineFormSet[WorkingPeriod, BusinessCalendar, ModelForm[WorkingPeriod]]] = inlineformset_factory(
     BusinessCalendar, WorkingPeriod, formset=WorkingPeriodFormSet, fields=["weekday", "start", "end"], extra=0
 )
 

@@ -20,8 +20,9 @@ from wuyou.accounts.services import api_token_authenticate
 from wuyou.core.phones import parse_phone
 from wuyou.customers.models import Address, Customer, CustomerPhone, TimelineEntry
 from wuyou.demo import qingdao
-from wuyou.demo.services import DEMO_PASSWORD, FEATURED
+from wuyou.demo.services import FEATURED
 from wuyou.demo.visits import VISITS
+from wuyou.demo.world import DEMO_PASSWORD
 from wuyou.dispatch.models import WorkOrder
 from wuyou.products.models import Unit, UnitEvent
 from wuyou.tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, CallType, RequestEvent, ServiceRequest, Status

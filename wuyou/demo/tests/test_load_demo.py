@@ -15,7 +15,7 @@ from django.utils import timezone
 from wuyou.accounts.actors import actor_for_user
 from wuyou.accounts.models import Organisation, Role
 from wuyou.customers.models import Customer, TimelineEntry
-from wuyou.demo.services import DemoUnitRow, demo_units_register
+from wuyou.demo.world import DemoUnitRow, demo_units_register
 from wuyou.products.models import Unit, UnitEvent
 from wuyou.products.services import UnitInput, unit_register
 from wuyou.tickets.models import ServiceRequest

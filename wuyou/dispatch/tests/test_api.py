@@ -13,16 +13,10 @@ from wuyou.accounts.models import Skill
 from wuyou.accounts.services import api_token_issue
 from wuyou.dispatch.api import REASON_LABELS
 from wuyou.dispatch.models import AppointmentWindow, DispatchPlan, PlanStatus, WorkOrder, WorkOrderStatus
-from wuyou.dispatch.schemas import (
-    ExceptionValue,
-    JobTypeValue,
-    PlanStatusValue,
-    ReasonValue,
-    StepValue,
-    WorkOrderStatusValue,
-)
+from wuyou.dispatch.schemas import JobTypeValue, PlanStatusValue, ReasonValue, WorkOrderStatusValue
 from wuyou.dispatch.services import plan_run
-from wuyou.fieldservice.services import EXCEPTIONS, STEPS
+from wuyou.fieldservice.schemas import ExceptionValue, StepValue
+from wuyou.fieldservice.steps import EXCEPTIONS, STEPS
 from wuyou.notifications.models import Message
 from wuyou.products.models import JobType
 from wuyou.routing.optimizer import REASONS

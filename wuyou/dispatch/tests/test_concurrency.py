@@ -6,13 +6,10 @@ Real threads on separate connections; row locks mean nothing on SQLite, so these
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.db import connection
 
+from tests.concurrency import run_together
 from tests.field_service import TODAY
 from wuyou.core.errors import Conflict
 from wuyou.dispatch.models import DispatchPlan, EngineerDay, PlanStatus, WorkOrder, WorkOrderStatus
@@ -26,28 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _postgresql_only(transactional_db):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is proved on PostgreSQL (set DATABASE_URL)")
-
-
-def run_together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads released at the same instant; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def worker(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 — the outcome is the test's subject
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def queued(f, actor) -> DispatchPlan:

@@ -47,9 +47,9 @@ def desk(f):
 def optimise_and_commit(f, day: dt.date = TODAY) -> DispatchPlan:
     plan = plan_request(actor=desk(f), outlet_id=f.network.outlet_a.pk, day=day, seconds=1)
     DispatchPlan.objects.filter(pk=plan.pk).update(seconds=0)  # a tiny day: the first solution is enough
-    plan = plan_run(plan_id=plan.pk)
-    assert plan.status == PlanStatus.READY, plan.error
-    return plan_commit(actor=desk(f), plan=plan)
+    ran = plan_run(plan_id=plan.pk)
+    assert ran is not None and ran.status == PlanStatus.READY, ran and ran.error
+    return plan_commit(actor=desk(f), plan=ran)
 
 
 def place(wo: WorkOrder, engineer, start: str, *, day: dt.date = TODAY, status: str = S.PLANNED) -> None:

@@ -75,7 +75,9 @@ def route_version(engineer_id: int, day: dt.date = TODAY) -> int:
 def clock(sr: ServiceRequest, step: str) -> RequestClock:
     """The request's live clock of a step, else its latest stopped one."""
     clocks = RequestClock.objects.filter(request_id=sr.pk, step=step).order_by("-pk")
-    return clocks.exclude(state=ClockState.STOPPED).first() or clocks.first()
+    found = clocks.exclude(state=ClockState.STOPPED).first() or clocks.first()
+    assert found is not None, f"no {step} clock"
+    return found
 
 
 def key_of(plan: DispatchPlan, wo: WorkOrder) -> str:

@@ -20,14 +20,13 @@ from wuyou.core.errors import Conflict, DomainError, PermissionDenied
 from wuyou.core.htmx import apply_domain_error, found_or_404, refusal_status
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.forms import BookForm, WorkOrderNewForm, window_value
-from wuyou.dispatch.models import OPEN, PLANNABLE, WorkOrder, WorkOrderStatus
+from wuyou.dispatch.models import BOOKABLE, BOOKING_OFFERED, OPEN, WorkOrder
 from wuyou.products.models import JobType
 from wuyou.tickets import selectors as ticket_selectors
 from wuyou.tickets.models import ServiceRequest
 
 OPEN_FIELD_MAP = {"request": "__all__", "address_id": "__all__", "skill_codes": "__all__", "windows": "__all__"}
 BOOK_FIELD_MAP = {"version": "__all__", "windows": "windows"}
-BOOKABLE = (WorkOrderStatus.UNBOOKED, *PLANNABLE)
 
 
 def _desk(actor: Actor) -> None:
@@ -75,7 +74,13 @@ def work_order_new(request: HttpRequest, request_id: int) -> HttpResponse:
         form = WorkOrderNewForm(
             initial={"job_type": job_type, "duration_minutes": services.standard_minutes(request=sr, job_type=job_type)}
         )
-    context = {"sr": sr, "form": form, "open_visit": _open_visit(actor, sr)}
+    open_visit = _open_visit(actor, sr)
+    context = {
+        "sr": sr,
+        "form": form,
+        "open_visit": open_visit,
+        "offer_booking": open_visit is not None and open_visit.status in BOOKING_OFFERED,
+    }
     return render(request, "dispatch/booking_new.html", context, status=status)
 
 

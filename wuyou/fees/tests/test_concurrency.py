@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from tests.concurrency import run_together
 from tests.field_service import SIGNATURE, catalogue_part, quote_agreed, van_stocked
 from wuyou.core.errors import Conflict, DomainError
 from wuyou.dispatch.models import WorkOrder
-from wuyou.dispatch.tests.test_concurrency import run_together
 from wuyou.fees.models import FeeQuote, QuoteStatus
 from wuyou.fees.pricing import QuotePart
 from wuyou.fees.services import quote_decide, visit_quote_offer

@@ -65,7 +65,11 @@ TO_DONE = (
 
 def phone_of(wo: WorkOrder) -> str:
     sr = ServiceRequest.objects.get(pk=wo.request_id)
-    return sr.contact_phone or sr.customer.phones.first().number
+    if sr.contact_phone:
+        return sr.contact_phone
+    phone = sr.customer.phones.first()
+    assert phone is not None
+    return phone.number
 
 
 def card(html: str, card_id: str) -> str:

@@ -23,18 +23,12 @@ from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.accounts.views import actor_of, staff_view
 from wuyou.core.errors import Conflict, DomainError
 from wuyou.core.htmx import found_or_404, refusal_status
-from wuyou.customers.selectors import phone_for_display
+from wuyou.core.signatures import MAX_SIGNATURE_CHARS
 from wuyou.dispatch import selectors
-from wuyou.dispatch.models import PLANNABLE, STARTED, WorkOrder, WorkOrderStatus
+from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
 from wuyou.fees import views as fee_views
-from wuyou.fieldservice import services
+from wuyou.fieldservice import services, steps
 from wuyou.fieldservice.selectors import engineer_day_route
-from wuyou.tickets.selectors import request_contact_number
-
-# The steps shown on the visit page, in the order the engineer takes them, by the status the visit is in.
-ROAD_STEPS = ("confirm_call", "on_the_way", "arrived")
-SITE_STEPS = ("diagnosis", "work_done", "parts_used", "take_back", "test_run", "rating", "done")
-OPTIONAL_STEPS = frozenset({"parts_used", "take_back"})  # not every visit uses parts or takes the unit away
 
 STEP_TITLES = {
     "confirm_call": gettext_lazy("Confirm the appointment by phone"),
@@ -80,7 +74,7 @@ RATINGS = (1, 2, 3, 4, 5)
 class StepForm(forms.Form):
     """What a step's form posts; each step's own rules are the service's (it names the field at fault)."""
 
-    step = forms.ChoiceField(choices=[(s, s) for s in services.STEPS])
+    step = forms.ChoiceField(choices=[(s, s) for s in steps.STEP_ORDER])
     version = forms.IntegerField(min_value=1)
     note = forms.CharField(required=False, strip=True)
     receipt = forms.CharField(required=False, strip=True)
@@ -95,7 +89,7 @@ class StepForm(forms.Form):
 class ExceptionForm(forms.Form):
     """What an exception's form posts."""
 
-    kind = forms.ChoiceField(choices=[(k, k) for k in services.EXCEPTIONS])
+    kind = forms.ChoiceField(choices=[(k, k) for k in steps.EXCEPTIONS])
     version = forms.IntegerField(min_value=1)
     note = forms.CharField(required=False, strip=True)
     late_minutes = forms.IntegerField(required=False)
@@ -139,15 +133,6 @@ def _today(outlet_id: int | None) -> dt.date:
     return timezone.localtime(timezone.now(), zone).date()
 
 
-def _phone(actor: Actor, wo: WorkOrder, visible: bool) -> tuple[str, bool]:
-    """The customer's phone as the actor may see it, and whether it is the whole number (a tel: link)."""
-    number = request_contact_number(wo.request)
-    if not number:
-        return "", False
-    shown = phone_for_display(actor=actor, number=number, job_active=visible)
-    return shown, shown == number
-
-
 def _product(wo: WorkOrder) -> str:
     unit = wo.request.unit
     if unit is not None:
@@ -159,11 +144,6 @@ def _leave_at(wo: WorkOrder) -> dt.datetime | None:
     if wo.planned_start is None or wo.travel_minutes is None:
         return None
     return wo.planned_start - dt.timedelta(minutes=wo.travel_minutes) - selectors.ARRIVE_EARLY
-
-
-def _address_shown(actor: Actor, wo: WorkOrder) -> bool:
-    """Engineers see the address of their open visits only (minimal display); the desk always."""
-    return actor.role != Role.ENGINEER or wo.status in (*PLANNABLE, *STARTED)
 
 
 @require_GET
@@ -188,15 +168,12 @@ def my_day(request: HttpRequest) -> HttpResponse:
     rows = []
     for stop in stops:
         wo = stop.work_order
-        phone, dialable = _phone(actor, wo, stop.phone_visible)
         rows.append(
             {
                 "wo": wo,
                 "leave_at": stop.leave_at,
-                "phone": phone,
-                "dialable": dialable,
+                "contact": stop.contact,
                 "product": _product(wo),
-                "show_address": _address_shown(actor, wo),
                 "finished": wo.status == WorkOrderStatus.DONE,
             }
         )
@@ -220,44 +197,16 @@ def _work_order(request: HttpRequest, actor: Actor, work_order_id: int) -> WorkO
     return found_or_404(request, selectors.work_order_get, actor=actor, work_order_id=work_order_id)
 
 
-def _may_record(actor: Actor, wo: WorkOrder) -> bool:
-    """The visit's own engineer records its steps; the desk may record on his behalf (the services decide)."""
-    if actor.role == Role.ENGINEER:
-        return wo.engineer is not None and wo.engineer.user_id == actor.user_id
-    return actor.can_run_desk
-
-
-def _recorded(wo: WorkOrder, key: str) -> bool:
-    return {
-        "confirm_call": wo.confirmed_at is not None,
-        "on_the_way": wo.departed_at is not None,
-        "arrived": wo.arrived_at is not None,
-        "diagnosis": bool(wo.diagnosis),
-        "work_done": bool(wo.work_done),
-        "parts_used": bool(wo.parts_used),
-        "take_back": bool(wo.take_back_receipt),
-        "test_run": wo.test_run_ok is not None,
-        "rating": wo.quality_rating is not None,
-        "done": wo.status == WorkOrderStatus.DONE,
-    }.get(key, False)
-
-
-def _step_cards(wo: WorkOrder, posted: Posted | None) -> list[Card]:
+def _step_cards(wo: WorkOrder, walk: steps.Walk, posted: Posted | None) -> list[Card]:
     """The steps the visit may take now, in order; a step already recorded folds away but may be redone."""
-    if wo.status == WorkOrderStatus.ON_SITE:
-        keys: tuple[str, ...] = SITE_STEPS
-    elif wo.engineer_id is not None:
-        keys = tuple(k for k in ROAD_STEPS if wo.status in services.STEPS[k].sources)
-    else:
-        keys = ()  # not planned yet, or handed back: nothing to walk
     cards = []
-    for key in keys:
+    for key in walk.steps:
         card = Card(
             key=key,
             title=str(STEP_TITLES[key]),
             button=str(STEP_BUTTONS[key]),
-            recorded=_recorded(wo, key),
-            optional=key in OPTIONAL_STEPS,
+            recorded=steps.step_recorded(key, wo),
+            optional=key in steps.OPTIONAL_STEPS,
         )
         if key == "parts_used":
             # The agreed quote's parts not yet booked, serials to type; else one empty row.
@@ -278,24 +227,14 @@ def _step_cards(wo: WorkOrder, posted: Posted | None) -> list[Card]:
     return cards
 
 
-def _exception_cards(wo: WorkOrder, posted: Posted | None) -> list[Card]:
-    if wo.status not in (*PLANNABLE, *STARTED) or wo.engineer_id is None:
-        return []
+def _exception_cards(walk: steps.Walk, posted: Posted | None) -> list[Card]:
     cards = []
-    for key in services.EXCEPTIONS:
+    for key in walk.exceptions:
         card = Card(key=key, title=str(EXCEPTION_TITLES[key]), button=str(EXCEPTION_BUTTONS[key]), recorded=True)
         if posted is not None and posted.key == key:
             card.errors, card.values = posted.errors, posted.values
         cards.append(card)
     return cards
-
-
-def _next_step(cards: list[Card]) -> str:
-    """The first step still to take: the page scrolls to it."""
-    for card in cards:
-        if not card.recorded and not card.optional:
-            return card.key
-    return cards[-1].key if cards else ""
 
 
 def visit_context(
@@ -308,30 +247,26 @@ def visit_context(
     quote_posted: fee_views.QuotePosted | None = None,
 ) -> dict[str, Any]:
     """The visit page's context; the fee views render it too, with their form's errors (`quote_posted`)."""
-    visible = selectors.phone_visible_to_engineer(wo, today=_today(wo.outlet_id))
-    phone, dialable = _phone(actor, wo, visible)
-    may_record = _may_record(actor, wo)
-    steps = _step_cards(wo, posted) if may_record else []
+    may_record = services.work_order_may_record(actor=actor, work_order=wo)
+    walk = steps.visit_walk(wo)
     on_site = may_record and wo.status == WorkOrderStatus.ON_SITE
     return {
         "wo": wo,
         "sr": wo.request,
-        "phone": phone,
-        "dialable": dialable,
+        "contact": selectors.work_order_contact(actor=actor, work_order=wo, today=_today(wo.outlet_id)),
         "product": _product(wo),
         "leave_at": _leave_at(wo),
-        "show_address": _address_shown(actor, wo),
         "on_behalf": actor.role != Role.ENGINEER,
         "may_record": may_record,
-        "steps": steps,
-        "next_step": _next_step(steps),
-        "exceptions": _exception_cards(wo, posted) if may_record else [],
+        "steps": _step_cards(wo, walk, posted) if may_record else [],
+        "next_step": walk.next_step if may_record else "",  # the page scrolls to it
+        "exceptions": _exception_cards(walk, posted) if may_record else [],
         "alert": alert,
         "conflict": conflict,
         "has_posted": posted is not None,
         "ratings": RATINGS,
         "late_alert_minutes": services.LATE_ALERT_MINUTES,
-        "max_signature_chars": services.MAX_SIGNATURE_CHARS,
+        "max_signature_chars": MAX_SIGNATURE_CHARS,
         "is_mine": actor.role == Role.ENGINEER,
         # The quote card sits after the diagnosis while the engineer is on site; later, a line with the receipt.
         "quote_card": fee_views.quote_card(actor, wo, quote_posted) if on_site else None,

@@ -14,11 +14,11 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from tests.concurrency import run_together
 from tests.factories import ProductModelFactory
 from tests.field_service import TODAY
 from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import WorkOrder
-from wuyou.dispatch.tests.test_concurrency import run_together
 from wuyou.loaners.models import Loan, LoanerStatus, LoanerUnit, TakeBack, TakeBackStage
 from wuyou.loaners.selectors import loaners_visible, loans_overdue, take_back_get, take_backs_open
 from wuyou.loaners.services import loaner_lend, loaner_return, take_back_advance, take_back_record

@@ -6,12 +6,12 @@ Real threads on separate connections; row locks mean nothing on SQLite, so this 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
 from django.db import connection
 
+from tests.concurrency import run_together
 from wuyou.notifications.models import Message, MessageState
 from wuyou.notifications.services import DeliveryReport, message_queue, outbox_deliver
 from wuyou.notifications.tests.conftest import RecordingChannel
@@ -29,23 +29,9 @@ def _postgresql_only(transactional_db):
 def test_concurrent_workers_send_every_message_exactly_once(outgoing, workers):
     message_queue(messages=[outgoing(dedupe_key=f"race:{i}") for i in range(200)])
     channel = RecordingChannel()
-    barrier = threading.Barrier(workers)
-    reports: list[DeliveryReport | BaseException] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            reports.append(outbox_deliver(batch=7, channels={"console": channel}))
-        except BaseException as exc:  # noqa: BLE001 — the outcome is the test's subject
-            reports.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    reports: list[DeliveryReport | BaseException] = run_together(
+        *[lambda: outbox_deliver(batch=7, channels={"console": channel})] * workers
+    )
 
     assert all(isinstance(r, DeliveryReport) for r in reports), reports
     assert sum(1 for r in reports if isinstance(r, DeliveryReport) and r.claimed) >= 2  # they really overlapped

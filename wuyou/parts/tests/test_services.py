@@ -6,17 +6,17 @@ by many engineers at once is proved on PostgreSQL only (row locks mean nothing o
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.concurrency import postgresql_only, run_together
 from tests.field_service import catalogue_part
 from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import WorkOrder
@@ -480,8 +480,7 @@ def test_after_any_sequence_of_moves_each_balance_is_the_sum_of_its_moves(stock,
 
 @pytest.mark.django_db(transaction=True)
 def test_engineers_taking_the_last_units_at_once_never_drive_stock_negative(stock):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency is proved on PostgreSQL (set DATABASE_URL)")
+    postgresql_only()
     s = stock
     units, takers = 3, 8
     stock_van(s, s.filter, units)
@@ -489,23 +488,10 @@ def test_engineers_taking_the_last_units_at_once_never_drive_stock_negative(stoc
     orders = [s.work_order]
     for _ in range(takers - 1):
         orders.append(s.f.visit_on_site())
-    barrier = threading.Barrier(takers)
-    results: list[Any] = [None] * takers
-
-    def take(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = part_consume(actor=s.actor("engineer_a"), work_order_id=orders[i].pk, part_code="FLT-01")
-        except Exception as exc:  # noqa: BLE001 — the outcome is the test's subject
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=take, args=(i,)) for i in range(takers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    engineer = s.actor("engineer_a")
+    results = run_together(
+        *[(lambda wo=wo: part_consume(actor=engineer, work_order_id=wo.pk, part_code="FLT-01")) for wo in orders]
+    )
     # then exactly three got a filter, the other five were told it is out of stock
     assert sum(isinstance(r, StockMove) for r in results) == units, results
     assert sum(isinstance(r, Conflict) for r in results) == takers - units, results

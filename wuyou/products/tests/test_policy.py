@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -105,7 +106,7 @@ INSTALLED = dt.date(2025, 6, 3)
 
 def quote_on(policy: Policy, service_date: dt.date, **kw):
     """Quote a repair with the usual unit and defaults; keyword arguments override."""
-    args = {
+    args: dict[str, Any] = {
         "purchased_on": PURCHASED,
         "installed_on": INSTALLED,
         "service_date": service_date,

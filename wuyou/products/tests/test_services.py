@@ -1,11 +1,10 @@
 """R-B2: every unit has a unique serial, registered with purchase date, dealer, installation and owner."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
+from tests.concurrency import postgresql_only, run_together
 from tests.factories import CustomerFactory, ProductModelFactory, UnitFactory
 from wuyou.core.errors import Conflict, NotFound, ValidationFailed
 from wuyou.products.models import Unit, UnitEvent
@@ -79,32 +78,19 @@ def test_unit_lookup_is_scoped(network, owner):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_clerks_registering_one_serial_at_once_register_it_once(network):
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency is proved on PostgreSQL")
+    postgresql_only()
     owner = CustomerFactory(outlet=network.outlet_a)
     model = ProductModelFactory()
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def register() -> None:
-        try:
-            barrier.wait()
-            unit_register(
-                actor=network.actor(network.clerk_a),
-                owner=owner,
-                data=UnitInput(serial="HXRACE000001", model_code=model.code),
-            )
-            outcomes.append("ok")
-        except Conflict:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
+    def register() -> str:
+        unit_register(
+            actor=network.actor(network.clerk_a),
+            owner=owner,
+            data=UnitInput(serial="HXRACE000001", model_code=model.code),
+        )
+        return "ok"
 
-    threads = [threading.Thread(target=register) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = ["conflict" if isinstance(r, Conflict) else r for r in run_together(register, register)]
     assert sorted(outcomes) == ["conflict", "ok"]
     assert Unit.objects.filter(serial="HXRACE000001").count() == 1
     assert UnitEvent.objects.filter(unit__serial="HXRACE000001").count() == 1

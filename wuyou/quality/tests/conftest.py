@@ -37,7 +37,7 @@ class Desk:
     """The services as the network's desks use them, at a frozen time."""
 
     network: object
-    traveller: object
+    traveller: time_machine.Traveller
     follow_up_a: StaffProfile
     follow_up_b: StaffProfile
 

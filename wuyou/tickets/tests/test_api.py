@@ -39,6 +39,7 @@ from wuyou.tickets.schemas import (
     StepValue,
 )
 from wuyou.tickets.services import RequestInput, request_assign, request_open, request_record, request_transition
+from wuyou.tickets.sla import ClockSignal
 from wuyou.tickets.sweep import clocks_sweep
 
 
@@ -382,7 +383,11 @@ def risky(network, customer_a, traveller):
     dispatched = open_repair(network, customer_a)  # the visit is due Wed 17:30 and warns at 11:48
     request_assign(actor=network.actor(network.clerk_a), request=dispatched, engineer_id=network.engineer_a.pk)
     request_record(
-        actor=network.actor(network.clerk_a), request=dispatched, verb="appointment_booked", summary="visit booked"
+        actor=network.actor(network.clerk_a),
+        request=dispatched,
+        verb="appointment_booked",
+        summary="visit booked",
+        clock_signal=ClockSignal.APPOINTMENT_AGREED,
     )
     traveller.move_to(at("2026-03-04 09:00"))
     soon = open_repair(network, customer_a, priority="urgent")  # answer due 13:00, warns at 12:12

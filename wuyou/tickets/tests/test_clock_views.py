@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +23,7 @@ from django.utils import translation
 from tests.factories import CustomerFactory, UnitFactory
 from wuyou.tickets.models import ServiceRequest, level_label
 from wuyou.tickets.services import RequestInput, request_assign, request_open, request_record, request_transition
-from wuyou.tickets.sla import chain_rung
+from wuyou.tickets.sla import ClockSignal, chain_rung
 from wuyou.tickets.sweep import clocks_sweep
 from wuyou.tickets.templatetags.clocks import clock_phrase, clock_tone, duration_phrase
 
@@ -136,7 +137,7 @@ class Desk:
     def now(self, text: str) -> None:
         self.traveller.move_to(at(text))
 
-    def open(self, customer=None, **kw: object) -> ServiceRequest:
+    def open(self, customer=None, **kw: Any) -> ServiceRequest:
         customer = customer or self.customer
         kw.setdefault("unit_serial", UnitFactory(owner=customer).serial)
         kw.setdefault("symptom", "不制冷")
@@ -154,7 +155,9 @@ class Desk:
 
     def book(self, sr: ServiceRequest) -> None:
         actor = self.network.actor(self.network.manager)
-        request_record(actor=actor, request=sr, verb="appointment_booked", summary="")
+        request_record(
+            actor=actor, request=sr, verb="appointment_booked", summary="", clock_signal=ClockSignal.APPOINTMENT_AGREED
+        )
 
 
 @pytest.fixture
@@ -336,7 +339,7 @@ def at_risk(client, staff, **params) -> str:
     return response.content.decode()
 
 
-def numbers_in(html: str, *requests: ServiceRequest) -> list[str]:
+def numbers_in(html: str, *requests: ServiceRequest) -> list[str | None]:
     """The requests' numbers in the order the page shows them."""
     found = [(html.find(f">{sr.number}<"), sr.number) for sr in requests if f">{sr.number}<" in html]
     return [number for _pos, number in sorted(found)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +26,7 @@ from wuyou.tickets.services import (
     request_record,
     request_transition,
 )
-from wuyou.tickets.sla import BUSINESS_HOURS, CLOCK_HOURS, WORKING_DAYS
+from wuyou.tickets.sla import BUSINESS_HOURS, CLOCK_HOURS, WORKING_DAYS, ClockSignal
 from wuyou.tickets.standards import STANDARDS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -61,7 +62,7 @@ class Desk:
     def now(self, text: str) -> None:
         self.traveller.move_to(at(text))
 
-    def open(self, call_type: str = "repair", **kw: object) -> ServiceRequest:
+    def open(self, call_type: str = "repair", **kw: Any) -> ServiceRequest:
         if call_type == "repair":
             kw.setdefault("unit_serial", UnitFactory(owner=self.customer).serial)
         kw.setdefault("symptom", "不制冷")
@@ -76,7 +77,13 @@ class Desk:
         return request_assign(actor=self.actor, request=sr, engineer_id=self.network.engineer_a.pk)
 
     def book(self, sr: ServiceRequest) -> None:
-        request_record(actor=self.actor, request=sr, verb="appointment_booked", summary="visit booked")
+        request_record(
+            actor=self.actor,
+            request=sr,
+            verb="appointment_booked",
+            summary="visit booked",
+            clock_signal=ClockSignal.APPOINTMENT_AGREED,
+        )
 
 
 @pytest.fixture

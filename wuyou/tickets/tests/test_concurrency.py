@@ -6,14 +6,11 @@ SQLite, so they are proved on PostgreSQL (set DATABASE_URL) and skipped elsewher
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.db import connection
 
 from tests.api_client import ApiClient
+from tests.concurrency import run_together
 from tests.factories import CustomerFactory, RequestFactory
 from wuyou.core.errors import Conflict
 from wuyou.customers.models import Customer
@@ -27,28 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _postgresql_only(transactional_db):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is proved on PostgreSQL (set DATABASE_URL)")
-
-
-def run_together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads released at the same instant; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def worker(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 — the outcome is the test's subject
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_clerks_accepting_the_same_version_one_wins(network):

@@ -8,14 +8,15 @@ rung falls through to the service managers. Every action is an event on the requ
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import connection
 
+from tests.concurrency import run_together
 from tests.factories import CustomerFactory, StaffFactory, UnitFactory
 from wuyou.accounts.models import Role
 from wuyou.notifications.models import Message
@@ -41,7 +42,7 @@ def recipients(sr: ServiceRequest, kind: str) -> set[str]:
     return set(Message.objects.filter(ref=f"request:{sr.pk}", kind=kind).values_list("recipient__username", flat=True))
 
 
-def open_request(network, call_type: str, *, outlet=None, **kw: object) -> ServiceRequest:
+def open_request(network, call_type: str, *, outlet=None, **kw: Any) -> ServiceRequest:
     outlet = outlet or network.outlet_a
     clerk = network.clerk_a if outlet == network.outlet_a else network.clerk_b
     customer = CustomerFactory(outlet=outlet)
@@ -261,23 +262,7 @@ def postgresql_only(transactional_db):
 @pytest.mark.parametrize("sweepers", [2, 4])
 def test_concurrent_sweepers_act_on_each_clock_exactly_once(postgresql_only, network, sweepers):
     ids = due_clocks(network)
-    barrier = threading.Barrier(sweepers)
-    reports: list[SweepReport | BaseException] = []
-
-    def sweeper() -> None:
-        try:
-            barrier.wait()
-            reports.append(clocks_sweep(now=NOW, batch=25))
-        except BaseException as exc:  # noqa: BLE001 — the outcome is the test's subject
-            reports.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweeper) for _ in range(sweepers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    reports: list[SweepReport | BaseException] = run_together(*[lambda: clocks_sweep(now=NOW, batch=25)] * sweepers)
 
     assert all(isinstance(r, SweepReport) for r in reports), reports
     assert sum(1 for r in reports if isinstance(r, SweepReport) and r.acted) >= 2, "they really overlapped"

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wuyou.core.errors import DomainError
-from wuyou.demo.services import DEMO_PASSWORD, DemoLogin, DemoScale, demo_is_loaded, demo_load, demo_token_issue
+from wuyou.demo.services import DemoLogin, DemoScale, demo_is_loaded, demo_load, demo_token_issue
+from wuyou.demo.world import DEMO_PASSWORD
 
 
 def _non_negative(text: str) -> int:

@@ -1,28 +1,19 @@
-"""The request page's visits section: `{% load visits %}{% request_visits sr %}`."""
+"""The request page's visits panel, registered with tickets' page panels (wuyou.tickets.panels) in DispatchConfig."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import template
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 
 from wuyou.accounts.actors import Actor
-from wuyou.dispatch.models import OPEN, WorkOrderStatus
+from wuyou.dispatch.models import BOOKING_OFFERED, OPEN
 from wuyou.dispatch.selectors import work_orders_visible
 from wuyou.dispatch.services import CANCELLABLE, JOB_FOR_CALL
 from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest
 
-register = template.Library()
 
-BOOKABLE = (WorkOrderStatus.UNBOOKED, WorkOrderStatus.BOOKED)
-
-
-@register.inclusion_tag("dispatch/includes/request_visits.html", takes_context=True)
-def request_visits(context: template.Context, sr: ServiceRequest) -> dict[str, Any]:
+def request_visits_panel(request: HttpRequest, actor: Actor, sr: ServiceRequest) -> str:
     """The request's visits (number, status, window, engineer, planned time) and what the viewer may do next."""
-    actor = context.get("actor")  # every page has it (accounts.views.actor_context)
-    if not isinstance(actor, Actor):
-        return {"visits": [], "may_open": False}
     visits = list(
         work_orders_visible(actor=actor)
         .filter(request_id=sr.pk)
@@ -37,12 +28,15 @@ def request_visits(context: template.Context, sr: ServiceRequest) -> dict[str, A
         and sr.status in OPEN_STATUSES
         and not any(wo.status in OPEN for wo in visits)
     )
-    return {
+    if not visits and not may_open:
+        return ""
+    context = {
         "sr": sr,
         "visits": visits,
         "may_open": may_open,
         "may_book": may_book,
-        "bookable": [s.value for s in BOOKABLE],
+        "bookable": [s.value for s in BOOKING_OFFERED],
         "cancellable": [s.value for s in CANCELLABLE],
         "needs_visit": sr.call_type in JOB_FOR_CALL,
     }
+    return render_to_string("dispatch/includes/request_visits.html", context, request=request)
