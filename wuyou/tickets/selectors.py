@@ -16,7 +16,7 @@ from wuyou.accounts.selectors import scoped_to_actor
 from wuyou.core.errors import NotFound
 from wuyou.core.masking import mask_phone
 from wuyou.customers.selectors import phone_shown_whole
-from wuyou.notifications.models import Message
+from wuyou.notifications.selectors import messages_to
 from wuyou.tickets.lifecycle import AUTHORITY_REPORTERS, Transition, allowed_actions
 from wuyou.tickets.models import (
     ACTIVE_STATUSES,
@@ -230,8 +230,8 @@ def requests_mine(*, actor: Actor, requests: QuerySet[ServiceRequest]) -> QueryS
         return requests.none()
     if actor.role in MANAGER_ROLES and actor.outlet_id is None:
         return requests
-    reached = Message.objects.filter(
-        recipient_id=actor.user_id, ref=Concat(Value("request:"), Cast(OuterRef("pk"), CharField()))
+    reached = messages_to(user_id=actor.user_id).filter(
+        ref=Concat(Value("request:"), Cast(OuterRef("pk"), CharField()))
     )
     mine = Q(assignee__user_id=actor.user_id) | Q(Exists(reached))
     if actor.role == Role.CLERK:

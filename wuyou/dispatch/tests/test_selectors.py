@@ -11,10 +11,10 @@ from wuyou.accounts.models import Certificate, Skill
 from wuyou.core.errors import NotFound
 from wuyou.dispatch.models import DispatchPlan, EngineerDay, FieldEngineer, PlanStatus, StartPlace, WorkOrder
 from wuyou.dispatch.models import WorkOrderStatus as S
+from wuyou.dispatch.problem import day_problem
 from wuyou.dispatch.selectors import (
     ARRIVE_EARLY,
     booking_options,
-    day_problem,
     latest_plan,
     plan_get,
     planned_routes,

@@ -316,7 +316,7 @@ def test_r_f1_a_failing_run_is_recorded_on_the_plan(field_service, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(services, "solve", broken)
+    monkeypatch.setattr(services.plans, "solve", broken)
     ran = plan_run(plan_id=plan.pk)
     assert ran is not None and ran.status == PlanStatus.FAILED
     assert "solver exploded" in ran.error

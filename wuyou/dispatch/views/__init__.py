@@ -1,1 +1,1 @@
-"""Web pages of dispatch: the board and plans (board.py), opening and booking a visit (booking.py)."""
+"""Web pages of dispatch: the board and plans (board.py), a day drawn (day.py), booking a visit (booking.py)."""

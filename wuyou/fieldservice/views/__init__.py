@@ -1,1 +1,1 @@
-"""The engineer's pages: his day and the visit (visit.py), the quote posted from the visit page (quote.py)."""
+"""The engineer's pages: his day (day.py), the visit walk (visit.py), the quote posted on the visit (quote.py)."""

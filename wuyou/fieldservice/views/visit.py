@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Role
-from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.accounts.views import actor_of, staff_view
 from wuyou.core.errors import Conflict, DomainError
 from wuyou.core.htmx import found_or_404, refusal_status
@@ -28,7 +24,7 @@ from wuyou.dispatch import selectors
 from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
 from wuyou.fees import views as fee_views
 from wuyou.fieldservice import services, steps
-from wuyou.fieldservice.selectors import engineer_day_route
+from wuyou.fieldservice.views.day import leave_at_of, outlet_today, product_label
 
 STEP_TITLES = {
     "confirm_call": gettext_lazy("Confirm the appointment by phone"),
@@ -125,71 +121,6 @@ class Posted:
     parts: list[dict[str, Any]] = field(default_factory=list)
 
 
-# -- the day ------------------------------------------------------------------------------------------------------
-
-
-def _today(outlet_id: int | None) -> dt.date:
-    zone = calendar_for_outlet(outlet_id).zone
-    return timezone.localtime(timezone.now(), zone).date()
-
-
-def _product(wo: WorkOrder) -> str:
-    unit = wo.request.unit
-    if unit is not None:
-        return f"{unit.product_model.code} {unit.product_model.name}".strip()
-    return wo.request.reported_model
-
-
-def _leave_at(wo: WorkOrder) -> dt.datetime | None:
-    if wo.planned_start is None or wo.travel_minutes is None:
-        return None
-    return wo.planned_start - dt.timedelta(minutes=wo.travel_minutes) - selectors.ARRIVE_EARLY
-
-
-@require_GET
-@staff_view
-def my_day(request: HttpRequest) -> HttpResponse:
-    """The engineer's jobs of the day in route order, with when to leave for each (R-F2)."""
-    actor = actor_of(request)
-    if actor.role != Role.ENGINEER:
-        if actor.can_run_desk:
-            return redirect("dispatch:board")
-        raise Http404()
-    today = _today(actor.outlet_id)
-    day, day_error = today, ""
-    raw = request.GET.get("day", "").strip()
-    if raw:
-        try:
-            day = dt.date.fromisoformat(raw)
-        except ValueError:
-            day_error = _("Give the day as YYYY-MM-DD; today is shown.")
-    stops = engineer_day_route(actor=actor, day=day)
-    prefetch_related_objects([s.work_order.request.customer for s in stops], "phones")
-    rows = []
-    for stop in stops:
-        wo = stop.work_order
-        rows.append(
-            {
-                "wo": wo,
-                "leave_at": stop.leave_at,
-                "contact": stop.contact,
-                "product": _product(wo),
-                "finished": wo.status == WorkOrderStatus.DONE,
-            }
-        )
-    context = {
-        "day": day,
-        "today": today,
-        "is_today": day == today,
-        "previous_day": day - dt.timedelta(days=1),
-        "next_day": day + dt.timedelta(days=1),
-        "day_error": day_error,
-        "rows": rows,
-        "open_count": sum(1 for r in rows if not r["finished"]),
-    }
-    return render(request, "fieldservice/my_day.html", context)
-
-
 # -- one visit ----------------------------------------------------------------------------------------------------
 
 
@@ -253,9 +184,9 @@ def visit_context(
     return {
         "wo": wo,
         "sr": wo.request,
-        "contact": selectors.work_order_contact(actor=actor, work_order=wo, today=_today(wo.outlet_id)),
-        "product": _product(wo),
-        "leave_at": _leave_at(wo),
+        "contact": selectors.work_order_contact(actor=actor, work_order=wo, today=outlet_today(wo.outlet_id)),
+        "product": product_label(wo),
+        "leave_at": leave_at_of(wo),
         "on_behalf": actor.role != Role.ENGINEER,
         "may_record": may_record,
         "steps": _step_cards(wo, walk, posted) if may_record else [],

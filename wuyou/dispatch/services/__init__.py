@@ -1,0 +1,65 @@
+"""Writes of dispatch, by sub-domain: visits opened, booked and called off (work_orders.py), day plans (plans.py),
+and what both do to the engineers' routes (routes.py). Callers import from here.
+"""
+
+from wuyou.dispatch.services.plans import (
+    PLAN_SECONDS,
+    URGENT_REPLAN_SECONDS,
+    plan_adjust,
+    plan_commit,
+    plan_discard,
+    plan_pin,
+    plan_request,
+    plan_run,
+)
+from wuyou.dispatch.services.routes import (
+    MAX_DAYS_AHEAD,
+    outlet_day_of,
+    routes_bump,
+    travel_model,
+    unplanned_fields,
+    work_order_claim,
+    work_order_tell,
+)
+from wuyou.dispatch.services.work_orders import (
+    CANCELLABLE,
+    DEFAULT_MINUTES,
+    JOB_FOR_CALL,
+    LOADED_JOBS,
+    MAX_WINDOWS,
+    WorkOrderInput,
+    standard_minutes,
+    work_order_book,
+    work_order_cancel,
+    work_order_cancel_check,
+    work_order_open,
+)
+
+__all__ = [
+    "CANCELLABLE",
+    "DEFAULT_MINUTES",
+    "JOB_FOR_CALL",
+    "LOADED_JOBS",
+    "MAX_DAYS_AHEAD",
+    "MAX_WINDOWS",
+    "PLAN_SECONDS",
+    "URGENT_REPLAN_SECONDS",
+    "WorkOrderInput",
+    "outlet_day_of",
+    "plan_adjust",
+    "plan_commit",
+    "plan_discard",
+    "plan_pin",
+    "plan_request",
+    "plan_run",
+    "routes_bump",
+    "standard_minutes",
+    "travel_model",
+    "unplanned_fields",
+    "work_order_book",
+    "work_order_cancel",
+    "work_order_cancel_check",
+    "work_order_claim",
+    "work_order_open",
+    "work_order_tell",
+]
