@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from wuyou.accounts.actors import actor_for_user
 from wuyou.core.admin import ReadOnlyAdmin
+from wuyou.core.errors import DomainError
 from wuyou.dispatch.models import AppointmentWindow, DispatchPlan, EngineerDay, FieldEngineer, WorkOrder
+from wuyou.dispatch.services import engineer_day_off_check, engineer_day_save
 
 
 @admin.register(FieldEngineer)
@@ -22,6 +26,24 @@ class FieldEngineerAdmin(admin.ModelAdmin):
     list_select_related = ("engineer", "calendar")
 
 
+class EngineerDayForm(forms.ModelForm):
+    """Refuses a day off while the engineer's route still holds visits that day (the message names them)."""
+
+    class Meta:
+        model = EngineerDay
+        fields = ("engineer", "day", "is_off", "starts_at", "ends_at", "note")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        engineer, day = cleaned.get("engineer"), cleaned.get("day")
+        if engineer is not None and day is not None:
+            try:
+                engineer_day_off_check(engineer_id=engineer.pk, day=day, is_off=bool(cleaned.get("is_off")))
+            except DomainError as exc:
+                self.add_error("is_off", exc.message)
+        return cleaned
+
+
 @admin.register(EngineerDay)
 class EngineerDayAdmin(admin.ModelAdmin):
     """A day off or different hours for one engineer; the route version is the planner's, not editable."""
@@ -32,6 +54,11 @@ class EngineerDayAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
     autocomplete_fields = ("engineer",)
     readonly_fields = ("route_version",)
+    form = EngineerDayForm
+
+    def save_model(self, request: HttpRequest, obj: EngineerDay, form: Any, change: bool) -> None:
+        # Through the service: the route version moves, so a plan made on the old day is not committed over it.
+        engineer_day_save(actor=actor_for_user(request.user), day=obj)
 
 
 class AppointmentWindowInline(admin.TabularInline):

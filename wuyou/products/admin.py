@@ -189,7 +189,7 @@ class WarrantyPolicyAdmin(admin.ModelAdmin):
         # Through the service, as the command line loads a file: the audit log names who changed which promise.
         (stored,) = services.policy_load(actor=actor_for_user(request.user), text=form.cleaned_data["yaml_text"])
         if not form.cleaned_data["is_active"]:
-            WarrantyPolicy.objects.filter(pk=stored.pk).update(is_active=False)
+            services.policy_switch_off(actor=actor_for_user(request.user), policy=stored)
         obj.pk = stored.pk
         obj.refresh_from_db()
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fnmatch import fnmatchcase
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -228,43 +228,36 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class ReturnWithinDays(Rule):
-    """A defective unit may be returned for a refund within `days` of purchase (三包: 7)."""
+class WithinDaysOfPurchase(Rule):
+    """A defective unit may be taken back within `days` of purchase; the kinds below say what the customer gets."""
 
-    kind: ClassVar[str] = "return_within_days"
     days: int
     counting: str = DAYS_AFTER_PURCHASE
 
     @classmethod
-    def read(cls, r: _Reader) -> ReturnWithinDays:
+    def read(cls, r: _Reader) -> Self:
         return cls(
             days=r.integer("days", minimum=1),
             counting=r.choice("counting", (DAYS_AFTER_PURCHASE,), DAYS_AFTER_PURCHASE),
         )
 
     def deadline(self, purchased_on: dt.date) -> dt.date:
-        """Last day a return is accepted (the day of purchase is day 0)."""
+        """Last day it is accepted (the day of purchase is day 0)."""
         return purchased_on + dt.timedelta(days=self.days)
 
 
 @dataclass(frozen=True)
-class ExchangeWithinDays(Rule):
+class ReturnWithinDays(WithinDaysOfPurchase):
+    """A defective unit may be returned for a refund within `days` of purchase (三包: 7)."""
+
+    kind: ClassVar[str] = "return_within_days"
+
+
+@dataclass(frozen=True)
+class ExchangeWithinDays(WithinDaysOfPurchase):
     """A defective unit may be exchanged for a new one within `days` of purchase (三包: 15)."""
 
     kind: ClassVar[str] = "exchange_within_days"
-    days: int
-    counting: str = DAYS_AFTER_PURCHASE
-
-    @classmethod
-    def read(cls, r: _Reader) -> ExchangeWithinDays:
-        return cls(
-            days=r.integer("days", minimum=1),
-            counting=r.choice("counting", (DAYS_AFTER_PURCHASE,), DAYS_AFTER_PURCHASE),
-        )
-
-    def deadline(self, purchased_on: dt.date) -> dt.date:
-        """Last day an exchange is accepted (the day of purchase is day 0)."""
-        return purchased_on + dt.timedelta(days=self.days)
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,16 @@ POLICY_EDITOR_ROLES = frozenset({Role.ADMIN, Role.SERVICE_MANAGER})
 POLICY_FILE_MAX_CHARS = 1_000_000
 
 
+def unit_serviced_record(*, actor: Actor, unit: Unit, request_number: str, call_type: str) -> UnitEvent:
+    """A service request opened for the unit: a line in the unit's own history (its owner's outlet reads it)."""
+    return UnitEvent.objects.create(
+        unit=unit,
+        verb=UnitEvent.Verb.SERVICED,
+        actor_id=actor.user_id,
+        data={"request": request_number, "call_type": call_type},
+    )
+
+
 def _yaml_documents(text: str) -> list[Any]:
     """The policy mappings of a YAML file: one policy, a list, `policies: [...]`, or several documents."""
     try:
@@ -222,6 +232,18 @@ def policy_load(*, actor: Actor, text: str) -> list[WarrantyPolicy]:
     # No event table for configuration yet: the audit log records who changed which promise.
     audit_log.info("policies loaded user=%s codes=%s", actor.user_id, ",".join(p.code for p in policies))
     return stored
+
+
+def policy_switch_off(*, actor: Actor, policy: WarrantyPolicy) -> WarrantyPolicy:
+    """Stop applying a policy; it is never deleted (the quotes made under it still name it and its version)."""
+    if actor.role not in POLICY_EDITOR_ROLES:
+        raise PermissionDenied(_("Only an administrator or a service manager may load policies."))
+    switched = WarrantyPolicy.objects.filter(pk=policy.pk, is_active=True).update(is_active=False)
+    if switched:
+        # No event table for configuration yet: the audit log records who changed which promise.
+        audit_log.info("policy switched off user=%s code=%s", actor.user_id, policy.code)
+    policy.refresh_from_db()
+    return policy
 
 
 def policy_export() -> str:

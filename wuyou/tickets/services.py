@@ -20,8 +20,8 @@ from wuyou.core.phones import InvalidPhone, parse_phone
 from wuyou.customers.models import CustomerPhone, TimelineEntry
 from wuyou.customers.selectors import customers_visible
 from wuyou.customers.services import timeline_record
-from wuyou.products.models import Unit, UnitEvent
-from wuyou.products.services import normalise_serial
+from wuyou.products.models import Unit
+from wuyou.products.services import normalise_serial, unit_serviced_record
 from wuyou.tickets.clocks import clocks_for_opening, clocks_on_event, earliest_due
 from wuyou.tickets.intake import IntakeFacts, missing_facts
 from wuyou.tickets.lifecycle import AUTHORITY_REPORTERS, role_may, transition_for
@@ -247,12 +247,7 @@ def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
             note=sr.symptom,
         )
         if unit is not None:
-            UnitEvent.objects.create(
-                unit=unit,
-                verb=UnitEvent.Verb.SERVICED,
-                actor_id=actor.user_id,
-                data={"request": sr.number, "call_type": sr.call_type},
-            )
+            unit_serviced_record(actor=actor, unit=unit, request_number=sr.number, call_type=sr.call_type)
     return sr
 
 

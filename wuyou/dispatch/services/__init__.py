@@ -14,6 +14,8 @@ from wuyou.dispatch.services.plans import (
 )
 from wuyou.dispatch.services.routes import (
     MAX_DAYS_AHEAD,
+    engineer_day_off_check,
+    engineer_day_save,
     outlet_day_of,
     routes_bump,
     travel_model,
@@ -45,6 +47,8 @@ __all__ = [
     "PLAN_SECONDS",
     "URGENT_REPLAN_SECONDS",
     "WorkOrderInput",
+    "engineer_day_off_check",
+    "engineer_day_save",
     "outlet_day_of",
     "plan_adjust",
     "plan_commit",

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from wuyou.accounts.actors import Actor
+from wuyou.accounts.models import Role, StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet
+from wuyou.core.errors import PermissionDenied, ValidationFailed
 from wuyou.core.locks import version_claim
 from wuyou.dispatch.models import (
     PLANNABLE,
@@ -18,7 +23,7 @@ from wuyou.dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from wuyou.dispatch.selectors import day_origin
+from wuyou.dispatch.problem import day_origin
 from wuyou.notifications.services import message_to_staff
 from wuyou.routing.travel import GreatCircleTravel
 
@@ -89,3 +94,45 @@ def work_order_tell(wo: WorkOrder, *, kind: str, subject: str, body: str, user_i
         ref=f"work_order:{wo.pk}",
         dedupe_key=f"wo:{wo.pk}:{key}",
     )
+
+
+audit_log = logging.getLogger("wuyou.audit")
+
+
+def engineer_day_off_check(*, engineer_id: int, day: dt.date, is_off: bool) -> None:
+    """Refuse to take an engineer off duty on a day his route still holds visits (move them on the board first)."""
+    if not is_off:
+        return
+    outlet_id = StaffProfile.objects.filter(pk=engineer_id).values_list("outlet_id", flat=True).first()
+    origin = day_origin(calendar_for_outlet(outlet_id).zone, day)
+    planned = WorkOrder.objects.filter(
+        engineer_id=engineer_id,
+        planned_start__gte=origin,
+        planned_start__lt=origin + dt.timedelta(days=1),
+        status__in=[*PLANNABLE, *STARTED],
+    ).values_list("number", flat=True)
+    numbers = list(planned[:6])
+    if numbers:
+        raise ValidationFailed(
+            _("Visits are planned for him that day (%(visits)s): move them to another engineer first.")
+            % {"visits": ", ".join(n or "?" for n in numbers[:5]) + (" …" if len(numbers) > 5 else "")},
+            field="is_off",
+        )
+
+
+def engineer_day_save(*, actor: Actor, day: EngineerDay) -> EngineerDay:
+    """Store an engineer's day off or his hours that day; plans made on the old day can no longer be committed."""
+    if actor.role != Role.ADMIN and not actor.can_run_desk:
+        raise PermissionDenied(_("Your role may not change engineers' days."))
+    engineer_day_off_check(engineer_id=day.engineer_id, day=day.day, is_off=day.is_off)
+    with transaction.atomic():
+        if day.pk is None:
+            day.save()
+        else:  # the route version is the planner's: never written back from a form's stale copy
+            day.save(update_fields=["is_off", "starts_at", "ends_at", "note"])
+        routes_bump({day.engineer_id}, day.day)
+    audit_log.info(
+        "engineer day set user=%s engineer=%s day=%s off=%s", actor.user_id, day.engineer_id, day.day, day.is_off
+    )
+    day.refresh_from_db()
+    return day

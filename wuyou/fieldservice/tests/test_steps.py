@@ -172,3 +172,10 @@ def test_r_f2_the_walk_of_a_visit_on_site_offers_every_site_step_and_the_excepti
 
 def test_a_finished_visit_walks_no_further():
     assert steps.visit_walk(Visit(status=S.DONE)) == steps.Walk(steps=(), exceptions=(), next_step="")
+
+
+def test_every_verb_the_walk_writes_is_declared_with_its_history_label():
+    from wuyou.fieldservice.models import VisitVerb
+
+    written = {s.verb for s in steps.STEPS.values()} | {f"job_{kind}" for kind in steps.EXCEPTIONS} | {"job_rebook"}
+    assert written == set(VisitVerb.values)

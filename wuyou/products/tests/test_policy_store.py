@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from tests.factories import CategoryFactory, ProductModelFactory, UnitFactory
 from wuyou.core.errors import PermissionDenied, ValidationFailed
@@ -118,7 +119,7 @@ def test_overlapping_versions_are_refused(network, catalogue):
 
 
 def test_yaml_syntax_error_gives_line_and_column(network, catalogue):
-    with pytest.raises(ValidationFailed) as refused:
+    with translation.override("en"), pytest.raises(ValidationFailed) as refused:  # the test reads the English text
         services.policy_load(actor=network.actor(network.manager), text="code: [unclosed\nname: x\n")
     assert refused.value.field == "file" and "line " in refused.value.message and "column " in refused.value.message
 
@@ -134,6 +135,17 @@ def test_a_second_default_policy_is_refused(network, catalogue):
 def test_only_admin_or_service_manager_may_load(network, catalogue, who):
     with pytest.raises(PermissionDenied):
         services.policy_load(actor=network.actor(getattr(network, who)), text=AIR_CONDITIONER)
+
+
+def test_switching_a_policy_off_goes_through_the_service_and_is_audited(network, catalogue, caplog):
+    (ac, _watch) = services.policy_load(actor=network.actor(network.manager), text=AIR_CONDITIONER)
+    with pytest.raises(PermissionDenied):
+        services.policy_switch_off(actor=network.actor(network.clerk_a), policy=ac)
+    assert WarrantyPolicy.objects.get(code="ac-2026").is_active is True
+    with caplog.at_level("INFO", logger="wuyou.audit"):
+        services.policy_switch_off(actor=network.actor(network.manager), policy=ac)
+    assert WarrantyPolicy.objects.get(code="ac-2026").is_active is False
+    assert any("policy switched off" in r.getMessage() and "ac-2026" in r.getMessage() for r in caplog.records)
 
 
 def test_policy_for_unit_prefers_model_then_category_then_default(network, catalogue):
