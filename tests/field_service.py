@@ -74,7 +74,7 @@ class Field:
         clerk = network.clerk_a if outlet == network.outlet_a else network.clerk_b
         sr = request_open(
             actor=network.actor(clerk),
-            data=RequestInput(
+            intake=RequestInput(
                 call_type="repair",
                 customer_id=customer.pk,
                 unit_serial=unit.serial,
@@ -94,7 +94,7 @@ class Field:
         return work_order_open(
             actor=self.network.actor(clerk),
             request=sr,
-            data=WorkOrderInput(windows=tuple((local(day, s), local(day, e)) for s, e in windows)),
+            visit=WorkOrderInput(windows=tuple((local(day, s), local(day, e)) for s, e in windows)),
         )
 
     def visit_on_site(self, *, engineer: StaffProfile | None = None, **kw) -> WorkOrder:

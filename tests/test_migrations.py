@@ -188,6 +188,7 @@ def test_the_cut_keeps_every_row_of_the_old_demo(settings):
 
         expected = expected_rows(objects)
         expected["auth.user"]["1"]["user_permissions"] = [change_part.pk]
+        assert_parts_used_read_from_the_ledger(expected)
         assert_every_row_found(expected)
         assert_foreign_keys_reach(expected)
         assert_content_types_moved(moved_ids)
@@ -229,6 +230,16 @@ def assert_every_row_found(expected: dict[str, dict[str, dict[str, Any]]]) -> No
         assert found.keys() == rows.keys(), label
         differing = [pk for pk, fields in rows.items() if found[pk] != fields]
         assert not differing, f"{label}: rows {differing[:5]} differ"
+
+
+def assert_parts_used_read_from_the_ledger(expected: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """The visit's JSON copy of its parts is gone (dispatch 0006): what it said is what the ledger says now."""
+    from wuyou.dispatch.models import WorkOrder
+
+    copies = {pk: fields.pop("parts_used") for pk, fields in expected["dispatch.workorder"].items()}
+    assert any(copies.values()), "the old demo recorded parts on some visit"
+    for visit in WorkOrder.objects.filter(pk__in=[int(pk) for pk in copies]).prefetch_related("stock_moves__part"):
+        assert visit.parts_used == copies[str(visit.pk)], visit.number
 
 
 def assert_foreign_keys_reach(expected: dict[str, dict[str, dict[str, Any]]]) -> None:

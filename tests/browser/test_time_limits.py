@@ -26,7 +26,7 @@ def test_a_warned_request_shows_its_clock_and_is_on_the_at_risk_list_only_for_it
     with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(hours=3, minutes=30), tick=False):
         sr = request_open(
             actor=network.actor(network.clerk_a),
-            data=RequestInput(call_type="repair", customer_id=customer.pk, priority="urgent", symptom="冰箱不制冷"),
+            intake=RequestInput(call_type="repair", customer_id=customer.pk, priority="urgent", symptom="冰箱不制冷"),
         )
     # When the sweeper runs
     assert clocks_sweep().warned >= 1

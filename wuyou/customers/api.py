@@ -131,7 +131,7 @@ def customer_create(
     actor = api_actor(request)
     created = services.customer_create(
         actor=actor,
-        data=services.CustomerInput(
+        profile=services.CustomerInput(
             name=payload.name,
             phones=list(payload.phones),
             kind=payload.kind,

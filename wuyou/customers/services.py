@@ -116,37 +116,37 @@ def _resolve_outlet(actor: Actor, outlet_id: int | None, address: AddressInput |
     return outlet
 
 
-def customer_create(*, actor: Actor, data: CustomerInput) -> Customer:
+def customer_create(*, actor: Actor, profile: CustomerInput) -> Customer:
     """File a new customer with phones, addresses and contact windows; nothing is written on error."""
     _require_desk(actor)
-    name = data.name.strip()
+    name = profile.name.strip()
     if not name:
         raise ValidationFailed(_("The name is required."), field="name")
     if len(name) > 100:
         raise ValidationFailed(_("The name is too long (100 characters at most)."), field="name")
-    if data.kind not in Customer.Kind.values:
+    if profile.kind not in Customer.Kind.values:
         raise ValidationFailed(_("Unknown customer kind."), field="kind")
-    if not data.phones:
+    if not profile.phones:
         raise ValidationFailed(_("At least one phone number is required."), field="phones")
-    phones = _parse_phones(data.phones)
-    for i, address in enumerate(data.addresses):
+    phones = _parse_phones(profile.phones)
+    for i, address in enumerate(profile.addresses):
         _check_address(address, f"addresses[{i}]")
-    for i, window in enumerate(data.contact_windows):
+    for i, window in enumerate(profile.contact_windows):
         if window.days not in ContactWindow.Days.values:
             raise ValidationFailed(_("Unknown day set."), field=f"contact_windows[{i}].days")
         if window.ends_at <= window.starts_at:
             raise ValidationFailed(_("The window must end after it starts."), field=f"contact_windows[{i}].ends_at")
-    outlet = _resolve_outlet(actor, data.outlet_id, data.addresses[0] if data.addresses else None)
+    outlet = _resolve_outlet(actor, profile.outlet_id, profile.addresses[0] if profile.addresses else None)
     with transaction.atomic():
         customer = Customer.objects.create(
-            kind=data.kind,
+            kind=profile.kind,
             name=name,
-            contact_person=data.contact_person.strip(),
+            contact_person=profile.contact_person.strip(),
             outlet=outlet,
-            dont_call_at_work=data.dont_call_at_work,
-            consent_service_calls=data.consent_service_calls,
-            consent_marketing=data.consent_marketing,
-            note=data.note,
+            dont_call_at_work=profile.dont_call_at_work,
+            consent_service_calls=profile.consent_service_calls,
+            consent_marketing=profile.consent_marketing,
+            note=profile.note,
         )
         CustomerPhone.objects.bulk_create(
             [CustomerPhone(customer=customer, number=n, kind=k, is_primary=i == 0) for i, (n, k) in enumerate(phones)]
@@ -163,13 +163,13 @@ def customer_create(*, actor: Actor, data: CustomerInput) -> Customer:
                     longitude=a.longitude,
                     is_primary=i == 0,
                 )
-                for i, a in enumerate(data.addresses)
+                for i, a in enumerate(profile.addresses)
             ]
         )
         ContactWindow.objects.bulk_create(
             [
                 ContactWindow(customer=customer, days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
-                for w in data.contact_windows
+                for w in profile.contact_windows
             ]
         )
         timeline_record(

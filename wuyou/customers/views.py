@@ -95,7 +95,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
-                customer = services.customer_create(actor=actor, data=form.to_input())
+                customer = services.customer_create(actor=actor, profile=form.to_input())
             except DomainError as exc:
                 apply_domain_error(form, exc, CUSTOMER_FIELD_MAP)
                 status = exc.status if exc.status in (403, 409) else 422

@@ -110,7 +110,7 @@ def _book(
     symptom = rng.choice(category.faults)[0]
     sr = request_open(
         actor=clerk,
-        data=RequestInput(
+        intake=RequestInput(
             call_type=CallType.REPAIR,
             customer_id=customer.pk,
             unit_serial=unit.serial,
@@ -122,7 +122,7 @@ def _book(
     )
     if sr.to_verify or sr.address is None or sr.address.latitude is None:
         return False
-    work_order_open(actor=clerk, request=sr, data=WorkOrderInput(windows=spans))
+    work_order_open(actor=clerk, request=sr, visit=WorkOrderInput(windows=spans))
     return True
 
 

@@ -162,7 +162,7 @@ class RepairStory:
             unit = self._register(customer, address_id, plan, day)
             request = request_open(
                 actor=cast.hq_clerk,
-                data=RequestInput(
+                intake=RequestInput(
                     call_type=CallType.REPAIR,
                     customer_id=customer.pk,
                     channel=Channel.HOTLINE,
@@ -177,7 +177,7 @@ class RepairStory:
             wo = work_order_open(
                 actor=clerk,
                 request=request,
-                data=WorkOrderInput(
+                visit=WorkOrderInput(
                     windows=((self.local(day, slot[0]), self.local(day, slot[1])),),
                     skill_codes=() if override else None,
                 ),
@@ -236,7 +236,7 @@ class RepairStory:
         return unit_register(
             actor=self.cast.hq_clerk,
             owner=customer,
-            data=UnitInput(
+            registration=UnitInput(
                 serial=f"HXD{letter}{purchase:%y%m}{self.serial_seq:06d}",
                 model_code=plan.model_code,
                 purchase_date=purchase,
@@ -253,7 +253,7 @@ class RepairStory:
             actor=booked.crew.actor,
             work_order=booked.work_order,
             step=step,
-            data=StepInput(**data),  # type: ignore[arg-type]
+            entry=StepInput(**data),  # type: ignore[arg-type]
         )
 
     def _signer(self, customer: Customer) -> str:

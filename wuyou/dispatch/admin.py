@@ -91,12 +91,3 @@ class DispatchPlanAdmin(ReadOnlyAdmin):
     list_filter = ("status", "outlet")
     date_hierarchy = "day"
     exclude = ("proposal",)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Spare parts (issue 5 item 4): the catalogue and places are edited here; the ledger, balances and requisitions are
-# read-only, because stock changes only through the stock services (receipt, requisition, consumption, count).
-# ---------------------------------------------------------------------------------------------------------------
-
-
-# ------------------------------------------------------------------------------------------------ Loaner units

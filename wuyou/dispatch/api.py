@@ -100,14 +100,7 @@ def work_order_out(actor: Actor, wo: WorkOrder, today: OutletToday | None = None
         diagnosis=wo.diagnosis,
         work_done=wo.work_done,
         parts_used=[
-            PartOut(
-                code=str(p.get("code", "")),
-                name=str(p.get("name", "")),
-                serial=str(p.get("serial", "")),
-                quantity=int(p.get("quantity", 1)),
-            )
-            for p in (wo.parts_used or [])
-            if isinstance(p, dict)
+            PartOut(code=p["code"], name=p["name"], serial=p["serial"], quantity=p["quantity"]) for p in wo.parts_used
         ],
         take_back_receipt=wo.take_back_receipt,
         test_run_ok=wo.test_run_ok,
@@ -245,7 +238,7 @@ def work_order_create(
     wo = services.work_order_open(
         actor=actor,
         request=sr,
-        data=services.WorkOrderInput(
+        visit=services.WorkOrderInput(
             job_type=payload.job_type,
             duration_minutes=payload.duration_minutes,
             skill_codes=tuple(payload.skill_codes) if payload.skill_codes is not None else None,
@@ -272,7 +265,7 @@ def work_order_list(
         filters=selectors.WorkOrderFilters(status=status, outlet_id=outlet_id, engineer_id=engineer_id, day=day),
     )
     page = qs.select_related("request", "request__customer", "engineer").prefetch_related(
-        "skills", "windows", "request__customer__phones"
+        "skills", "windows", "request__customer__phones", selectors.parts_used_prefetch()
     )[offset : offset + limit]
     today = OutletToday()
     return WorkOrderPage(
@@ -404,6 +397,3 @@ def plan_discard(request: HttpRequest, plan_id: ObjectId) -> PlanOut:
     actor = api_actor(request)
     plan = selectors.plan_get(actor=actor, plan_id=plan_id)
     return plan_out(services.plan_discard(actor=actor, plan=plan))
-
-
-# -- the engineer's day --------------------------------------------------------------------------------------------

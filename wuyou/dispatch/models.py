@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -166,7 +168,6 @@ class WorkOrder(TimeStampedModel):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     diagnosis = models.TextField(_("diagnosis"), blank=True)
     work_done = models.TextField(_("work done"), blank=True)
-    parts_used = models.JSONField(_("parts used"), default=list, blank=True)
     take_back_receipt = models.CharField(_("take-back receipt"), max_length=40, blank=True)
     test_run_ok = models.BooleanField(_("test run passed"), null=True, blank=True)
     test_run_note = models.CharField(_("test run note"), max_length=300, blank=True)
@@ -218,6 +219,19 @@ class WorkOrder(TimeStampedModel):
     def is_active(self) -> bool:
         """The engineer is working it: the customer's phone may be shown."""
         return self.status in ACTIVE
+
+    @property
+    def parts_used(self) -> list[dict[str, Any]]:
+        """The parts booked out of the van on this visit, read from the stock ledger, never a copy of it.
+
+        The ledger's moves on a visit (wuyou.parts, reverse relation `stock_moves`) are the parts taken out (negative)
+        and the faulty ones brought back (positive); prefetch `stock_moves__part` for lists.
+        """
+        taken = sorted((m for m in self.stock_moves.all() if m.quantity < 0), key=lambda m: m.pk)  # type: ignore[attr-defined]
+        return [
+            {"code": m.part.code, "name": m.part.name, "serial": m.serial, "quantity": -m.quantity, "move": m.pk}
+            for m in taken
+        ]
 
 
 class AppointmentWindow(models.Model):

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +45,15 @@ ARRIVE_EARLY = dt.timedelta(minutes=7)
 def work_orders_visible(*, actor: Actor) -> QuerySet[WorkOrder]:
     """Work orders the actor may see: all, a region's, an outlet's, or an engineer's own."""
     return scoped_to_actor(WorkOrder.objects.all(), actor=actor, own_jobs="engineer__user_id")
+
+
+def parts_used_prefetch() -> Prefetch:
+    """Prefetch of the ledger moves that `WorkOrder.parts_used` reads, parts joined (one query for a list).
+
+    The ledger is wuyou.parts' (above dispatch): its model is reached through the reverse relation, not imported.
+    """
+    ledger = WorkOrder._meta.get_field("stock_moves").related_model
+    return Prefetch("stock_moves", queryset=ledger._default_manager.select_related("part"))  # type: ignore[union-attr]
 
 
 def work_order_get(*, actor: Actor, work_order_id: int) -> WorkOrder:

@@ -38,9 +38,6 @@ SETTLER_ROLES = frozenset({Role.SERVICE_MANAGER, Role.ADMIN})
 DECISIONS = ("accept", "refuse", "dispute")
 
 
-# -- pricing (nothing written) ------------------------------------------------------------------------------------
-
-
 def _at_most(text: str, limit: int, field: str) -> None:
     if len(text) > limit:
         raise ValidationFailed(_("At most %(max)d characters.") % {"max": limit}, field=field)
@@ -236,9 +233,6 @@ def quote_settle(*, actor: Actor, quote_id: int, customer_pays: Any, note: str) 
             dedupe_key=f"fee-settled:{fee.pk}",
         )
     return fee
-
-
-# -- reading ------------------------------------------------------------------------------------------------------
 
 
 # -- internals ----------------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""The fee quote on the engineer's visit page, the customer's answer, the receipt (page and PDF), and the centre's
-disputes (issue 5 item 3, R-B3, R-B4).
+"""The fee quote card of the engineer's visit page, the receipt (page and PDF), and the centre's disputes (issue 5
+item 3, R-B3, R-B4).
 
-Thin views over wuyou.dispatch.fees: the service prices, decides and explains; these pages parse the posted rows,
-show each refusal next to its field on the visit page, and render what the customer agreed to.
+Thin views over wuyou.fees: the services price, decide and explain; these pages parse the posted rows (the visit page
+posts them: wuyou.fieldservice.views.quote) and render what the customer agreed to.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def quote_summary(wo: WorkOrder) -> dict[str, Any] | None:
     }
 
 
-# -- posting a quote and the customer's answer --------------------------------------------------------------------
+# -- reading the posted quote (the visit page posts it: wuyou.fieldservice.views.quote) ---------------------------
 
 
 def amount_typed(raw: str, path: str, errors: dict[str, str]) -> Decimal | None:

@@ -36,7 +36,7 @@ def work_order_step(
         actor=actor,
         work_order=wo,
         step=step,
-        data=services.StepInput(
+        entry=services.StepInput(
             note=payload.note,
             parts=tuple((p.code, p.serial, p.quantity) for p in payload.parts),
             receipt=payload.receipt,

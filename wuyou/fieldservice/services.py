@@ -63,9 +63,9 @@ class StepInput:
     signed_by: str = ""
 
 
-def _step_changes(step: str, wo: WorkOrder, data: StepInput, now: dt.datetime) -> tuple[dict[str, Any], str]:
+def _step_changes(step: str, wo: WorkOrder, entry: StepInput, now: dt.datetime) -> tuple[dict[str, Any], str]:
     """The fields a step writes and the note of its event; ValidationFailed names the field at fault."""
-    note = data.note.strip()
+    note = entry.note.strip()
     if step == "confirm_call":
         return {"confirmed_at": now}, note
     if step == "on_the_way":
@@ -77,39 +77,39 @@ def _step_changes(step: str, wo: WorkOrder, data: StepInput, now: dt.datetime) -
             raise ValidationFailed(_("Write what you found or did."), field="note")
         return {step: note[:4000]}, note
     if step == "parts_used":
-        if not data.parts:
+        if not entry.parts:
             raise ValidationFailed(_("List at least one part."), field="parts")
-        for i, (code, _serial, quantity) in enumerate(data.parts):
+        for i, (code, _serial, quantity) in enumerate(entry.parts):
             if not code.strip():
                 raise ValidationFailed(_("Choose the part from the catalogue."), field=f"parts[{i}].code")
             if not 1 <= quantity <= 99:
                 raise ValidationFailed(_("A quantity is 1 to 99."), field=f"parts[{i}].quantity")
         return {}, note  # booked from the van inside the step's transaction (_consume_parts)
     if step == "take_back":
-        receipt = data.receipt.strip()
+        receipt = entry.receipt.strip()
         if not receipt:
             raise ValidationFailed(_("Give the number of the take-back receipt the customer signed."), field="receipt")
-        if not data.signed_by.strip():
+        if not entry.signed_by.strip():
             raise ValidationFailed(_("Write who signed the take-back receipt."), field="signed_by")
         return {"take_back_receipt": receipt[:40]}, note
     if step == "test_run":
-        if data.test_run_ok is None:
+        if entry.test_run_ok is None:
             raise ValidationFailed(_("Say whether the test run passed."), field="test_run_ok")
-        return {"test_run_ok": data.test_run_ok, "test_run_note": note[:300]}, note
+        return {"test_run_ok": entry.test_run_ok, "test_run_note": note[:300]}, note
     if step == "rating":
-        for name, value in (("quality", data.quality), ("attitude", data.attitude)):
+        for name, value in (("quality", entry.quality), ("attitude", entry.attitude)):
             if value is None or not 1 <= value <= 5:
                 raise ValidationFailed(_("Rate from 1 to 5."), field=name)
-        signature = data.signature.strip()
+        signature = entry.signature.strip()
         if not signature and not note:
             raise ValidationFailed(_("Have the customer sign, or say why there is no signature."), field="signature")
         if signature and not is_drawn_signature(signature):
             raise ValidationFailed(_("The signature is not a drawn image."), field="signature")
         return {
-            "quality_rating": data.quality,
-            "attitude_rating": data.attitude,
+            "quality_rating": entry.quality,
+            "attitude_rating": entry.attitude,
             "signature": signature,
-            "signed_by": data.signed_by.strip()[:50],
+            "signed_by": entry.signed_by.strip()[:50],
         }, note
     # done
     finish_check(wo)
@@ -121,7 +121,7 @@ def _step_changes(step: str, wo: WorkOrder, data: StepInput, now: dt.datetime) -
 
 
 def work_order_step(
-    *, actor: Actor, work_order: WorkOrder, step: str, data: StepInput, expected_version: int | None = None
+    *, actor: Actor, work_order: WorkOrder, step: str, entry: StepInput, expected_version: int | None = None
 ) -> WorkOrder:
     """Record a step of the visit (R-F2, R-F3); each is an event on the request and moves its clocks."""
     spec = steps.step_for(step)
@@ -134,23 +134,28 @@ def work_order_step(
             field="step",
         )
     now = timezone.now()
-    changes, note = _step_changes(step, work_order, data, now)
+    changes, note = _step_changes(step, work_order, entry, now)
     if spec.target is not None:
         changes["status"] = spec.target
     sr = work_order.request
     with transaction.atomic():
         if step == "parts_used":
-            changes["parts_used"] = [*work_order.parts_used, *_consume_parts(actor, work_order, data.parts, note)]
-            note = ", ".join(f"{p['name']} {p['serial']}".strip() for p in changes["parts_used"][-len(data.parts) :])
+            booked = _consume_parts(actor, work_order, entry.parts, note)  # the ledger is the record of parts used
+            note = ", ".join(f"{p['name']} {p['serial']}".strip() for p in booked)
+            changes["parts_booked"] = booked
         if step == "take_back":
-            take_back_record(actor=actor, work_order=work_order, receipt_number=data.receipt, signed_by=data.signed_by)
+            take_back_record(
+                actor=actor, work_order=work_order, receipt_number=entry.receipt, signed_by=entry.signed_by
+            )
+        event = _event_data(step, changes)
+        changes.pop("parts_booked", None)
         work_order_claim(work_order, expected_version=expected_version, from_status=spec.sources, **changes)
         request_record(
             actor=actor,
             request=sr,
             verb=VisitVerb(spec.verb),
             summary=_("%(number)s: %(step)s") % {"number": sr.number, "step": STEP_LABELS[step]},
-            data={"work_order": work_order.number, **_event_data(step, changes)},
+            data={"work_order": work_order.number, **event},
             note=note,
             at=now,
             clock_signal=ClockSignal.ENGINEER_ON_SITE if step == "arrived" else None,
@@ -196,7 +201,7 @@ def _event_data(step: str, changes: dict[str, Any]) -> dict[str, Any]:
     if step == "rating":
         return {"quality": changes["quality_rating"], "attitude": changes["attitude_rating"]}
     if step == "parts_used":
-        return {"parts": changes["parts_used"]}
+        return {"parts": changes["parts_booked"]}
     if step == "test_run":
         return {"passed": changes["test_run_ok"]}
     if step == "take_back":

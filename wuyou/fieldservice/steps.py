@@ -89,10 +89,13 @@ class Visit(Protocol):
     arrived_at: dt.datetime | None
     diagnosis: str
     work_done: str
-    parts_used: Sequence[Any]
     take_back_receipt: str
     test_run_ok: bool | None
     quality_rating: int | None
+
+    @property
+    def parts_used(self) -> Sequence[Any]:
+        """The parts booked on the visit (the stock ledger's, for a WorkOrder)."""
 
 
 def step_for(key: str) -> Step | None:

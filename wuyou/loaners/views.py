@@ -1,6 +1,6 @@
 """Loaner screens (issue 5 item 5, R-F5): the outlet's pool, open take-backs, loans out and overdue; lend, return.
 
-Thin views over wuyou.dispatch.loans: the selectors scope the lists (another outlet's take-back or loan is a 404),
+Thin views over wuyou.loaners: the selectors scope the lists (another outlet's take-back or loan is a 404),
 the services decide and explain refusals (a loaner already out, a due date in the past) next to the field.
 """
 

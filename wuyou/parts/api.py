@@ -1,8 +1,7 @@
-"""Spare-parts API under /api/v1/parts and loaner API under /api/v1/loans (issue 5 items 4 and 5).
+"""Spare-parts API under /api/v1/parts (issue 5 item 4, R-F4).
 
-Thin over wuyou.dispatch.stock and wuyou.dispatch.loans: selectors scope every read (another outlet's place,
-requisition, take-back or loan is a 404), services decide, and their DomainErrors become problem+json naming the
-field in config.api. Creating POSTs honour Idempotency-Key.
+Thin over wuyou.parts: selectors scope every read (another outlet's place or requisition is a 404), services decide,
+and their DomainErrors become problem+json naming the field in config.api. Creating POSTs honour Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -285,6 +284,3 @@ def consume(request: HttpRequest, payload: PartOnVisitIn, idempotency_key: Idemp
 def return_faulty(request: HttpRequest, payload: PartOnVisitIn, idempotency_key: IdempotencyKey = None) -> StockMoveOut:
     """The faulty part taken out on a visit goes to the outlet's store, into its faulty tally."""
     return _part_on_visit(part_return_faulty, request, payload)
-
-
-# -- loaners -------------------------------------------------------------------------------------------------------

@@ -185,6 +185,3 @@ class PartOnVisitIn(Schema):
     quantity: Quantity = 1
     serial: Annotated[CleanText, Field(max_length=64)] = ""
     note: Note = ""
-
-
-# -- loaners -------------------------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ class PartQuantity:
     quantity: int
 
 
-# ------------------------------------------------------------------------------------------------------ selectors
+# --------------------------------------------------------------------------- where the actor may ask parts for
 
 
 def requisition_destinations(*, actor: Actor) -> list[StockPlace]:

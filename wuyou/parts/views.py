@@ -1,6 +1,6 @@
 """Spare-parts screens (issue 5 item 4, R-F4): stock per place and its ledger, the catalogue, requisitions.
 
-Thin views over wuyou.dispatch.stock: the selectors scope what is shown (another outlet's place or requisition is a
+Thin views over wuyou.parts: the selectors scope what is shown (another outlet's place or requisition is a
 404), the services decide who may act and say why not; their messages appear next to the field at fault.
 """
 

@@ -82,7 +82,7 @@ def unit_create(
     unit = services.unit_register(
         actor=actor,
         owner=owner,
-        data=services.UnitInput(
+        registration=services.UnitInput(
             serial=payload.serial,
             model_code=payload.model_code,
             purchase_date=payload.purchase_date,

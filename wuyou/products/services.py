@@ -44,38 +44,38 @@ def normalise_serial(serial: str) -> str:
     return serial.strip().upper()
 
 
-def _check_dates(data: UnitInput) -> None:
+def _check_dates(registration: UnitInput) -> None:
     today = timezone.localdate()
-    if data.purchase_date is not None and not EARLIEST_PURCHASE <= data.purchase_date <= today:
+    if registration.purchase_date is not None and not EARLIEST_PURCHASE <= registration.purchase_date <= today:
         raise ValidationFailed(_("The purchase date must be between 1990-01-01 and today."), field="purchase_date")
-    if data.installed_on is not None:
-        if data.installed_on > today + dt.timedelta(days=365):
+    if registration.installed_on is not None:
+        if registration.installed_on > today + dt.timedelta(days=365):
             raise ValidationFailed(_("The installation date is too far ahead."), field="installed_on")
-        if data.purchase_date is not None and data.installed_on < data.purchase_date:
+        if registration.purchase_date is not None and registration.installed_on < registration.purchase_date:
             raise ValidationFailed(_("The unit cannot be installed before it was bought."), field="installed_on")
 
 
-def unit_register(*, actor: Actor, owner: Customer, data: UnitInput) -> Unit:
+def unit_register(*, actor: Actor, owner: Customer, registration: UnitInput) -> Unit:
     """Register a unit to a (visible) owner; a serial already registered is a conflict."""
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not register units."))
-    serial = normalise_serial(data.serial)
+    serial = normalise_serial(registration.serial)
     if not SERIAL_PATTERN.match(serial):
         raise ValidationFailed(_("A serial number is 6–40 letters, digits or dashes."), field="serial")
-    product_model = ProductModel.objects.filter(code=data.model_code.strip()).first()
+    product_model = ProductModel.objects.filter(code=registration.model_code.strip()).first()
     if product_model is None:
         raise ValidationFailed(
-            _("Unknown product model %(code)s.") % {"code": data.model_code[:50]}, field="model_code"
+            _("Unknown product model %(code)s.") % {"code": registration.model_code[:50]}, field="model_code"
         )
-    _check_dates(data)
+    _check_dates(registration)
     selling_outlet = None
-    if data.selling_outlet_id is not None:
-        selling_outlet = Outlet.objects.filter(pk=data.selling_outlet_id).first()
+    if registration.selling_outlet_id is not None:
+        selling_outlet = Outlet.objects.filter(pk=registration.selling_outlet_id).first()
         if selling_outlet is None:
             raise ValidationFailed(_("Unknown selling outlet."), field="selling_outlet_id")
     install_address = None
-    if data.install_address_id is not None:
-        install_address = owner.addresses.filter(pk=data.install_address_id).first()
+    if registration.install_address_id is not None:
+        install_address = owner.addresses.filter(pk=registration.install_address_id).first()
         if install_address is None:
             raise ValidationFailed(_("The address is not one of the owner's."), field="install_address_id")
     if Unit.objects.filter(serial=serial).exists():
@@ -86,16 +86,16 @@ def unit_register(*, actor: Actor, owner: Customer, data: UnitInput) -> Unit:
                 serial=serial,
                 product_model=product_model,
                 owner=owner,
-                purchase_date=data.purchase_date,
+                purchase_date=registration.purchase_date,
                 selling_outlet=selling_outlet,
-                installed_on=data.installed_on,
+                installed_on=registration.installed_on,
                 install_address=install_address,
             )
             UnitEvent.objects.create(
                 unit=unit,
                 verb=UnitEvent.Verb.REGISTERED,
                 actor_id=actor.user_id,
-                data={"owner_id": owner.pk, "purchase_date": str(data.purchase_date or "")},
+                data={"owner_id": owner.pk, "purchase_date": str(registration.purchase_date or "")},
             )
             timeline_record(
                 customer_id=owner.pk,

@@ -44,7 +44,7 @@ def customer_units(request: HttpRequest, customer_id: int) -> HttpResponse:
     status = 422
     if form.is_valid():
         try:
-            unit = services.unit_register(actor=actor, owner=customer, data=form.to_input())
+            unit = services.unit_register(actor=actor, owner=customer, registration=form.to_input())
         except DomainError as exc:
             apply_domain_error(form, exc, UNIT_FIELD_MAP)
             status = exc.status if exc.status in (403, 409) else 422

@@ -161,7 +161,7 @@ def request_create(
     actor = api_actor(request)
     sr = services.request_open(
         actor=actor,
-        data=services.RequestInput(
+        intake=services.RequestInput(
             call_type=payload.call_type,
             customer_id=payload.customer_id,
             channel=payload.channel,

@@ -157,54 +157,54 @@ def _record(
     return event
 
 
-def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
+def request_open(*, actor: Actor, intake: RequestInput) -> ServiceRequest:
     """Open a request; missing facts flag it "to verify" (R-E2). Nothing is written on error."""
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not open service requests."))
-    _check_choice(data.call_type, CallType.values, "call_type")
-    _check_choice(data.channel, Channel.values, "channel")
-    _check_choice(data.priority, Priority.values, "priority")
-    _check_window(data.window_start, data.window_end)
-    if len(data.symptom) > 4000:
+    _check_choice(intake.call_type, CallType.values, "call_type")
+    _check_choice(intake.channel, Channel.values, "channel")
+    _check_choice(intake.priority, Priority.values, "priority")
+    _check_window(intake.window_start, intake.window_end)
+    if len(intake.symptom) > 4000:
         raise ValidationFailed(_("The description is too long (4000 characters at most)."), field="symptom")
-    if len(data.reported_model) > 50:
+    if len(intake.reported_model) > 50:
         raise ValidationFailed(_("The model is too long."), field="reported_model")
     customer = (
         customers_visible(actor=actor)
         .select_related("outlet")
         .annotate(has_phone=Exists(CustomerPhone.objects.filter(customer=OuterRef("pk"))))
-        .filter(pk=data.customer_id)
+        .filter(pk=intake.customer_id)
         .first()
     )
     if customer is None:
         raise ValidationFailed(_("Unknown customer."), field="customer_id")
     unit = None
-    if data.unit_serial:
+    if intake.unit_serial:
         unit = (
             Unit.objects.select_related("product_model", "install_address")
-            .filter(serial=normalise_serial(data.unit_serial))
+            .filter(serial=normalise_serial(intake.unit_serial))
             .first()
         )
         if unit is None:
             raise ValidationFailed(
-                _("Unknown serial number %(serial)s.") % {"serial": data.unit_serial[:40]}, field="unit_serial"
+                _("Unknown serial number %(serial)s.") % {"serial": intake.unit_serial[:40]}, field="unit_serial"
             )
         if unit.owner_id != customer.pk:
             raise ValidationFailed(_("This unit is registered to another customer."), field="unit_serial")
     address = None
-    if data.address_id is not None:
-        address = customer.addresses.filter(pk=data.address_id).first()
+    if intake.address_id is not None:
+        address = customer.addresses.filter(pk=intake.address_id).first()
         if address is None:
             raise ValidationFailed(_("The address is not one of the customer's."), field="address_id")
     elif unit is not None and unit.install_address_id:
         address = unit.install_address
     else:
         address = customer.addresses.order_by("-is_primary", "id").first()
-    if data.reported_purchase_date and data.reported_purchase_date > timezone.localdate():
+    if intake.reported_purchase_date and intake.reported_purchase_date > timezone.localdate():
         raise ValidationFailed(_("The purchase date is in the future."), field="reported_purchase_date")
-    contact_phone = _normalise_phone(data.contact_phone)
-    if data.outlet_id is not None:
-        outlet = outlets_visible(actor=actor).filter(pk=data.outlet_id).first()
+    contact_phone = _normalise_phone(intake.contact_phone)
+    if intake.outlet_id is not None:
+        outlet = outlets_visible(actor=actor).filter(pk=intake.outlet_id).first()
         if outlet is None:
             raise ValidationFailed(_("Unknown outlet."), field="outlet_id")
     elif actor.scope is Scope.OUTLET and actor.outlet_id is not None:
@@ -213,24 +213,24 @@ def request_open(*, actor: Actor, data: RequestInput) -> ServiceRequest:
         outlet = customer.outlet
     now = timezone.now()
     sr = ServiceRequest(
-        call_type=data.call_type,
-        channel=data.channel,
-        priority=data.priority,
+        call_type=intake.call_type,
+        channel=intake.channel,
+        priority=intake.priority,
         customer=customer,
         unit=unit,
         address=address,
         contact_phone=contact_phone,
-        reported_model=data.reported_model.strip(),
-        reported_purchase_date=data.reported_purchase_date,
-        symptom=data.symptom.strip(),
-        window_start=data.window_start,
-        window_end=data.window_end,
+        reported_model=intake.reported_model.strip(),
+        reported_purchase_date=intake.reported_purchase_date,
+        symptom=intake.symptom.strip(),
+        window_start=intake.window_start,
+        window_end=intake.window_end,
         outlet=outlet,
         created_by_id=actor.user_id,
     )
     clocks = clocks_for_opening(request=sr, at=now)
     sr.due_at = earliest_due(clocks)
-    missing = missing_facts(data.call_type, intake_facts(sr))
+    missing = missing_facts(intake.call_type, intake_facts(sr))
     sr.to_verify, sr.missing_fields = bool(missing), missing
     with transaction.atomic():
         sr.save()
@@ -310,19 +310,24 @@ def request_transition(
     return request
 
 
+def request_dispatch_check(request: ServiceRequest, *, field: str, closed: str) -> None:
+    """Refuse to send anyone to a request that is no longer open (`closed` says so) or whose facts are unverified."""
+    if request.status not in OPEN_STATUSES:
+        raise TransitionNotAllowed(closed, field=field)
+    if request.to_verify:
+        raise TransitionNotAllowed(
+            _("Verify the request first: %(missing)s missing.") % {"missing": ", ".join(request.missing_fields)},
+            field=field,
+        )
+
+
 def request_assign(
     *, actor: Actor, request: ServiceRequest, engineer_id: int, expected_version: int | None = None
 ) -> ServiceRequest:
     """Dispatch a verified, open request to an engineer of an outlet the actor sees."""
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not dispatch requests."))
-    if request.status not in OPEN_STATUSES:
-        raise TransitionNotAllowed(_("Only open requests can be dispatched."), field="engineer_id")
-    if request.to_verify:
-        raise TransitionNotAllowed(
-            _("Verify the request first: %(missing)s missing.") % {"missing": ", ".join(request.missing_fields)},
-            field="engineer_id",
-        )
+    request_dispatch_check(request, field="engineer_id", closed=_("Only open requests can be dispatched."))
     engineer = StaffProfile.objects.filter(
         pk=engineer_id, role=Role.ENGINEER, user__is_active=True, outlet__in=outlets_visible(actor=actor)
     ).first()

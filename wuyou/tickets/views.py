@@ -136,7 +136,7 @@ def customer_requests(request: HttpRequest, customer_id: int) -> HttpResponse:
     status = 422
     if form.is_valid():
         try:
-            sr = services.request_open(actor=actor, data=form.to_input())
+            sr = services.request_open(actor=actor, intake=form.to_input())
         except DomainError as exc:
             apply_domain_error(form, exc, REQUEST_FIELD_MAP)
             status = exc.status if exc.status in (403, 409) else 422

@@ -25,7 +25,7 @@ QINGDAO = AddressInput(
 def test_clerk_files_customer_with_phones_address_and_window(network):
     customer = customer_create(
         actor=network.actor(network.clerk_a),
-        data=CustomerInput(
+        profile=CustomerInput(
             name="张伟",
             phones=["138 0532 1234", "0532-88776655"],
             addresses=[QINGDAO],
@@ -45,7 +45,8 @@ def test_clerk_files_customer_with_phones_address_and_window(network):
 def test_head_office_customer_goes_to_the_nearest_outlet(network):
     far = AddressInput(city="青岛市", district="城阳区", detail="正阳路1号", latitude=36.31, longitude=120.61)
     customer = customer_create(
-        actor=network.actor(network.hq_clerk), data=CustomerInput(name="赵敏", phones=["13912345678"], addresses=[far])
+        actor=network.actor(network.hq_clerk),
+        profile=CustomerInput(name="赵敏", phones=["13912345678"], addresses=[far]),
     )
     assert customer.outlet == network.outlet_b
 
@@ -73,14 +74,16 @@ def test_head_office_customer_goes_to_the_nearest_outlet(network):
 def test_bad_customer_input_names_the_field_and_writes_nothing(network, data, field):
     base = {"name": "孙丽", "phones": ["13712345678"]}
     with pytest.raises(ValidationFailed) as err:
-        customer_create(actor=network.actor(network.clerk_a), data=CustomerInput(**{**base, **data}))
+        customer_create(actor=network.actor(network.clerk_a), profile=CustomerInput(**{**base, **data}))
     assert field in err.value.errors
     assert Customer.objects.count() == 0 and CustomerPhone.objects.count() == 0
 
 
 def test_engineer_may_not_file_customers(network):
     with pytest.raises(PermissionDenied):
-        customer_create(actor=network.actor(network.engineer_a), data=CustomerInput(name="x", phones=["13712345678"]))
+        customer_create(
+            actor=network.actor(network.engineer_a), profile=CustomerInput(name="x", phones=["13712345678"])
+        )
 
 
 def test_one_box_search_finds_by_phone_serial_name_and_address(network):

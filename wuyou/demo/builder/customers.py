@@ -108,7 +108,7 @@ class CustomerSteps(DemoBuilderBase):
             )
             self.clock.now = since
             actor = self.clerks[owner.outlet_code] if rng.random() < 0.3 else self.agent
-            owner.customer = customer_create(actor=actor, data=data)
+            owner.customer = customer_create(actor=actor, profile=data)
             self.owners.append(owner)
         self.progress(f"customers: {len(self.owners)}")
 

@@ -67,7 +67,7 @@ class HistorySteps(DemoBuilderBase):
             return
         request_open(
             actor=self.agent,
-            data=RequestInput(
+            intake=RequestInput(
                 call_type=CallType.INQUIRY,
                 customer_id=self.owners[0].customer.pk,
                 priority=Priority.URGENT,
@@ -270,7 +270,7 @@ class HistorySteps(DemoBuilderBase):
         self.clock.now = opened
         sr = request_open(
             actor=opener,
-            data=RequestInput(
+            intake=RequestInput(
                 call_type=plan.call_type,
                 customer_id=owner.customer.pk,
                 channel=channel,

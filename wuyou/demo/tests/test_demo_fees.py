@@ -126,7 +126,7 @@ def test_the_engineer_quotes_the_customer_agrees_the_part_is_used_and_the_receip
         actor=engineer,
         work_order=wo,
         step="parts_used",
-        data=StepInput(parts=(("AC-PCB-MAIN", "ZK2511B00417", 1), ("AC-CAP-35", "", 1))),
+        entry=StepInput(parts=(("AC-PCB-MAIN", "ZK2511B00417", 1), ("AC-CAP-35", "", 1))),
     )
     # Then the receipt lists the parts with the serial, charged at half price (over 4 years old), with reasons
     with translation.override("en"):

@@ -89,7 +89,7 @@ def test_bulk_registered_units_write_what_unit_register_writes(db):
         )
 
     # When one unit is registered by the service and one by the demo's bulk path
-    by_service = unit_register(actor=actor, owner=owner, data=data("HXDA0000000001"))
+    by_service = unit_register(actor=actor, owner=owner, registration=data("HXDA0000000001"))
     at = timezone.now() - dt.timedelta(days=30)
     (in_bulk,) = demo_units_register(
         rows=[DemoUnitRow(actor=actor, owner=owner, data=data("HXDA0000000002"), registered_at=at)]

@@ -12,9 +12,9 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor
-from wuyou.accounts.models import Role, StaffProfile
-from wuyou.accounts.selectors import calendar_for_outlet
-from wuyou.core.errors import PermissionDenied, ValidationFailed
+from wuyou.accounts.models import StaffProfile
+from wuyou.accounts.selectors import calendar_for_outlet, engineers_visible
+from wuyou.core.errors import NotFound, PermissionDenied, ValidationFailed
 from wuyou.core.locks import version_claim
 from wuyou.dispatch.models import (
     PLANNABLE,
@@ -122,8 +122,10 @@ def engineer_day_off_check(*, engineer_id: int, day: dt.date, is_off: bool) -> N
 
 def engineer_day_save(*, actor: Actor, day: EngineerDay) -> EngineerDay:
     """Store an engineer's day off or his hours that day; plans made on the old day can no longer be committed."""
-    if actor.role != Role.ADMIN and not actor.can_run_desk:
+    if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not change engineers' days."))
+    if not engineers_visible(actor=actor).filter(pk=day.engineer_id).exists():
+        raise NotFound(_("Unknown engineer."), field="engineer")  # another outlet's man reads as missing
     engineer_day_off_check(engineer_id=day.engineer_id, day=day.day, is_off=day.is_off)
     with transaction.atomic():
         if day.pk is None:

@@ -34,8 +34,8 @@ from wuyou.dispatch.services.routes import (
     work_order_tell,
 )
 from wuyou.products.models import JobSpec, JobType
-from wuyou.tickets.models import OPEN_STATUSES, CallType, Priority, ServiceRequest
-from wuyou.tickets.services import request_record
+from wuyou.tickets.models import CallType, Priority, ServiceRequest
+from wuyou.tickets.services import request_dispatch_check, request_record
 from wuyou.tickets.sla import ClockSignal
 
 log = logging.getLogger(__name__)
@@ -106,18 +106,12 @@ def standard_minutes(*, request: ServiceRequest, job_type: str) -> int:
     return DEFAULT_MINUTES.get(JobType(job_type), 60) if job_type in JobType.values else 60
 
 
-def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInput) -> WorkOrder:
+def work_order_open(*, actor: Actor, request: ServiceRequest, visit: WorkOrderInput) -> WorkOrder:
     """Open a visit for a verified repair, installation or complaint request (R-F1); nothing is written on error."""
     if not actor.can_run_desk:
         raise PermissionDenied(_("Your role may not open work orders."))
-    if request.status not in OPEN_STATUSES:
-        raise TransitionNotAllowed(_("Only open requests get a visit."), field="request")
-    if request.to_verify:
-        raise TransitionNotAllowed(
-            _("Verify the request first: %(missing)s missing.") % {"missing": ", ".join(request.missing_fields)},
-            field="request",
-        )
-    job_type = data.job_type or JOB_FOR_CALL.get(request.call_type)  # type: ignore[call-overload]
+    request_dispatch_check(request, field="request", closed=_("Only open requests get a visit."))
+    job_type = visit.job_type or JOB_FOR_CALL.get(request.call_type)  # type: ignore[call-overload]
     if job_type is None:
         raise ValidationFailed(_("Say what kind of visit this is."), field="job_type")
     if job_type not in JobType.values:
@@ -128,14 +122,14 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInp
             _("The service address has no map position; correct the address first."), field="address_id"
         )
     spec = _job_spec(request, job_type)
-    duration = data.duration_minutes
+    duration = visit.duration_minutes
     if duration is None:  # 0 is bad input, not "take the default"
         duration = spec.standard_minutes if spec else DEFAULT_MINUTES[JobType(job_type)]
     if not 5 <= duration <= 600:
         raise ValidationFailed(_("A visit lasts 5 to 600 minutes."), field="duration_minutes")
-    if data.skill_codes is not None:
-        skills = list(Skill.objects.filter(code__in=data.skill_codes))
-        unknown = set(data.skill_codes) - {s.code for s in skills}
+    if visit.skill_codes is not None:
+        skills = list(Skill.objects.filter(code__in=visit.skill_codes))
+        unknown = set(visit.skill_codes) - {s.code for s in skills}
         if unknown:
             raise ValidationFailed(
                 _("Unknown skill %(code)s.") % {"code": sorted(unknown)[0][:30]}, field="skill_codes"
@@ -143,7 +137,7 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInp
     else:
         skills = list(spec.skills.all()) if spec else []
     now = timezone.now()
-    _check_windows(data.windows, now)
+    _check_windows(visit.windows, now)
     if WorkOrder.objects.filter(request=request, status__in=OPEN).exists():
         raise Conflict(_("This request already has an open visit."), field="request")
     wo = WorkOrder(
@@ -171,8 +165,8 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, data: WorkOrderInp
                 % {"number": request.number, "wo": wo.number, "type": wo.get_job_type_display(), "minutes": duration},
                 data={"work_order": wo.number, "job_type": job_type, "skills": sorted(s.code for s in skills)},
             )
-            if data.windows:
-                _book(actor, wo, list(data.windows))
+            if visit.windows:
+                _book(actor, wo, list(visit.windows))
     except IntegrityError:
         # Another clerk opened a visit for the request at the same moment (one open visit per request).
         raise Conflict(_("This request already has an open visit."), field="request") from None
@@ -235,10 +229,7 @@ def _book(actor: Actor, wo: WorkOrder, windows: list[tuple[dt.datetime, dt.datet
             )
 
 
-# -- planning a day ----------------------------------------------------------------------------------------------
-
-
-# -- the engineer's visit ----------------------------------------------------------------------------------------
+# -- calling a visit off ------------------------------------------------------------------------------------
 
 
 # Visits not under way yet may be called off; once the engineer is on his way he finishes or hands it back.

@@ -77,7 +77,7 @@ def test_two_clerks_opening_a_visit_for_the_same_request_at_once_one_wins(field_
     sr = f.request()
     clerks = [net.actor(net.clerk_a), net.actor(net.outlet_manager_a)]
     outcomes = run_together(
-        *((lambda a=actor: work_order_open(actor=a, request=sr, data=WorkOrderInput())) for actor in clerks)
+        *((lambda a=actor: work_order_open(actor=a, request=sr, visit=WorkOrderInput())) for actor in clerks)
     )
     assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "WorkOrder"], outcomes
     assert isinstance(next(o for o in outcomes if not isinstance(o, WorkOrder)), Conflict)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.field_service import TODAY, local
-from wuyou.core.errors import PermissionDenied, ValidationFailed
+from wuyou.core.errors import NotFound, PermissionDenied, ValidationFailed
 from wuyou.dispatch.models import EngineerDay, WorkOrder, WorkOrderStatus
 from wuyou.dispatch.services import engineer_day_save
 
@@ -61,3 +61,11 @@ def test_the_admin_form_names_the_field_and_the_visits(field_service, admin_clie
     assert response.status_code == 200  # the form again, not a redirect
     assert wo.number in response.content.decode()
     assert not EngineerDay.objects.filter(engineer=f.network.engineer_a, day=TODAY).exists()
+
+
+def test_another_outlets_engineer_reads_as_unknown(field_service):
+    f = field_service
+    day = EngineerDay(engineer=f.network.engineer_b, day=TODAY, is_off=True)
+    with pytest.raises(NotFound):
+        engineer_day_save(actor=f.network.actor(f.network.clerk_a), day=day)
+    assert not EngineerDay.objects.filter(engineer=f.network.engineer_b).exists()

@@ -57,7 +57,7 @@ def test_a_booked_day_is_optimised_committed_and_walked_to_done(field_service, d
         if data is None:  # the customer sees the price first, and signs for it
             quote_agreed(me, wo, ("CAP-1", 1))
             continue
-        wo = work_order_step(actor=me, work_order=wo, step=step, data=data)
+        wo = work_order_step(actor=me, work_order=wo, step=step, entry=data)
     assert wo.status == WorkOrderStatus.DONE
     sr = ServiceRequest.objects.get(pk=wo.request_id)
     assert sr.status == Status.RESOLVED

@@ -87,7 +87,7 @@ def test_r_f1_the_day_problem_holds_the_days_jobs_and_engineers_on_duty(field_se
     both = f.work_order(windows=(("09:00", "11:00"),))
     WorkOrder.objects.filter(pk=both.pk).update(window_start=None, window_end=None)
     both.windows.create(starts_at=local(TOMORROW, "09:00"), ends_at=local(TOMORROW, "11:00"))
-    work_order_open(actor=desk(f), request=f.request(), data=WorkOrderInput())  # unbooked: not planned
+    work_order_open(actor=desk(f), request=f.request(), visit=WorkOrderInput())  # unbooked: not planned
     built = day_problem(outlet=net.outlet_a, day=TODAY)
     jobs = jobs_of(built)
     assert sorted(jobs) == sorted([morning.pk, evening.pk, choice.pk, both.pk])
@@ -121,7 +121,7 @@ def test_r_f7_a_job_needing_an_expired_skill_is_unassigned_with_no_skill(field_s
     wo = work_order_open(
         actor=desk(f),
         request=f.request(),
-        data=WorkOrderInput(skill_codes=("boiler",), windows=((local(TODAY, "10:00"), local(TODAY, "12:00")),)),
+        visit=WorkOrderInput(skill_codes=("boiler",), windows=((local(TODAY, "10:00"), local(TODAY, "12:00")),)),
     )
     Certificate.objects.filter(skill=f.boiler).update(expires_on=TODAY - dt.timedelta(days=1))
     plan = plan_request(actor=desk(f), outlet_id=f.network.outlet_a.pk, day=TODAY, seconds=1)
@@ -163,7 +163,7 @@ def test_r_f6_re_planning_during_the_day_starts_now_and_keeps_started_jobs(field
     place(missed, net.engineer_a2, "09:00")
     f.now(TODAY, "09:40")
     me = net.actor(net.engineer_a)
-    work_order_step(actor=me, work_order=WorkOrder.objects.get(pk=started.pk), step="arrived", data=StepInput())
+    work_order_step(actor=me, work_order=WorkOrder.objects.get(pk=started.pk), step="arrived", entry=StepInput())
     built = day_problem(outlet=net.outlet_a, day=TODAY)
     jobs = jobs_of(built)
     assert sorted(jobs) == sorted([missed.pk, later.pk])  # the started job is not re-planned ...
@@ -273,7 +273,7 @@ def test_r_f1_the_boards_lists(field_service):
     booked = f.work_order()
     choice = f.work_order(windows=(("09:00", "11:00"), ("13:00", "15:00")))
     tomorrow = f.work_order(day=TOMORROW)
-    unbooked = work_order_open(actor=desk(f), request=f.request(), data=WorkOrderInput())
+    unbooked = work_order_open(actor=desk(f), request=f.request(), visit=WorkOrderInput())
     planned = f.work_order()
     place(planned, net.engineer_a, "09:30")
     clerk = desk(f)
@@ -314,7 +314,7 @@ def test_r_f2_the_engineers_day_works_back_when_to_leave_and_shows_phones_today_
         ("rating", StepInput(quality=5, attitude=5, note="客户不便签字")),
         ("done", StepInput()),
     ]:
-        wo = work_order_step(actor=me, work_order=WorkOrder.objects.get(pk=today.pk), step=step, data=data)
+        wo = work_order_step(actor=me, work_order=WorkOrder.objects.get(pk=today.pk), step=step, entry=data)
     assert [(s.work_order.pk, s.phone_visible) for s in engineer_day_route(actor=me, day=TODAY)] == [(today.pk, False)]
 
 
@@ -332,7 +332,7 @@ def slot(option) -> tuple[str, str]:
 
 def test_r_d3_free_engineers_make_every_slot_feasible_evenings_included(field_service):
     f = field_service
-    wo = work_order_open(actor=desk(f), request=f.request(), data=WorkOrderInput())
+    wo = work_order_open(actor=desk(f), request=f.request(), visit=WorkOrderInput())
     options = booking_options(actor=desk(f), work_order=wo)
     assert len({o.starts_at.date() for o in options}) == 7
     today = today_options(f, wo)
@@ -350,7 +350,7 @@ def test_r_d3_free_engineers_make_every_slot_feasible_evenings_included(field_se
 
 def test_r_d3_slots_already_gone_are_not_offered(field_service):
     f = field_service
-    wo = work_order_open(actor=desk(f), request=f.request(), data=WorkOrderInput())
+    wo = work_order_open(actor=desk(f), request=f.request(), visit=WorkOrderInput())
     f.now(TODAY, "19:00")
     today = today_options(f, wo)
     assert [slot(o) for o in today] == [("19:00", "20:00"), ("19:30", "21:30")]
@@ -364,7 +364,7 @@ def test_r_d3_a_fully_booked_day_offers_nothing_feasible(field_service):
     busy = f.work_order()
     WorkOrder.objects.filter(pk=busy.pk).update(duration_minutes=150)
     place(WorkOrder.objects.get(pk=busy.pk), net.engineer_a, "09:00")
-    wo = work_order_open(actor=desk(f), request=f.request(), data=WorkOrderInput())
+    wo = work_order_open(actor=desk(f), request=f.request(), visit=WorkOrderInput())
     today = today_options(f, wo)
     assert today and not any(o.feasible for o in today)
     assert all(o.engineer == "" and o.extra_travel_minutes is None for o in today)
@@ -376,7 +376,7 @@ def test_r_d3_a_booked_job_nobody_has_yet_takes_its_room_first(field_service):
     day_off(net.engineer_a2)
     day_off(net.engineer_a, starts_at=local(TODAY, "08:30"), ends_at=local(TODAY, "10:00"))
     f.work_order(windows=(("08:30", "10:30"),))  # booked, not planned: 60 of his 90 minutes
-    wo = work_order_open(actor=desk(f), request=f.request(), data=WorkOrderInput(duration_minutes=60))
+    wo = work_order_open(actor=desk(f), request=f.request(), visit=WorkOrderInput(duration_minutes=60))
     first = today_options(f, wo)[0]
     assert slot(first) == ("08:30", "10:30") and not first.feasible
 
@@ -390,7 +390,7 @@ def test_r_d3_booking_reads_a_committed_route_in_visiting_order(field_service):
     early = f.work_order(windows=(("10:00", "11:00"),), lat=36.071, lon=120.385)
     place(late, net.engineer_a, "14:00")
     place(early, net.engineer_a, "10:00")
-    wo = work_order_open(actor=desk(f), request=f.request(), data=WorkOrderInput())
+    wo = work_order_open(actor=desk(f), request=f.request(), visit=WorkOrderInput())
     feasible = {slot(o): o.feasible for o in today_options(f, wo)}
     assert feasible[("10:30", "12:30")] is True  # free from 11:00 to 14:00
     assert feasible[("13:30", "15:30")] is True  # he can still fit a job after the 14:00 visit
@@ -400,7 +400,7 @@ def test_r_d3_booking_reads_a_committed_route_in_visiting_order(field_service):
 def test_r_d3_no_skilled_engineer_means_no_feasible_slot(field_service):
     f = field_service
     Skill.objects.create(code="gas", name="燃气灶")
-    wo = work_order_open(actor=desk(f), request=f.request(), data=WorkOrderInput(skill_codes=("gas",)))
+    wo = work_order_open(actor=desk(f), request=f.request(), visit=WorkOrderInput(skill_codes=("gas",)))
     options = booking_options(actor=desk(f), work_order=wo)
     assert options and not any(o.feasible for o in options)
 

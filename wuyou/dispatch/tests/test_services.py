@@ -121,7 +121,7 @@ def test_r_f1_open_overrides_duration_and_skills_and_books_no_window(field_servi
     wo = work_order_open(
         actor=desk(f),
         request=sr,
-        data=WorkOrderInput(job_type="installation", duration_minutes=120, skill_codes=("ac_repair", "boiler")),
+        visit=WorkOrderInput(job_type="installation", duration_minutes=120, skill_codes=("ac_repair", "boiler")),
     )
     assert wo.status == WorkOrderStatus.UNBOOKED and wo.window_start is None
     assert wo.duration_minutes == 120 and wo.load == 1  # an installation takes van room
@@ -144,7 +144,7 @@ def _to_verify(f, sr):
 
 
 def _second_visit(f, sr):
-    work_order_open(actor=desk(f), request=sr, data=WorkOrderInput())
+    work_order_open(actor=desk(f), request=sr, visit=WorkOrderInput())
 
 
 def _nothing(f, sr):
@@ -189,7 +189,7 @@ def test_r_e3_open_refuses_bad_input_and_writes_nothing(field_service, case, pre
     prepare(f, sr)
     orders, windows, events = WorkOrder.objects.count(), AppointmentWindow.objects.count(), RequestEvent.objects.count()
     with pytest.raises(error) as caught:
-        work_order_open(actor=desk(f), request=sr, data=data)
+        work_order_open(actor=desk(f), request=sr, visit=data)
     assert caught.value.field == field, case
     assert (WorkOrder.objects.count(), AppointmentWindow.objects.count(), RequestEvent.objects.count()) == (
         orders,
@@ -203,7 +203,7 @@ def test_r_e3_only_the_desk_opens_visits(field_service, who):
     f = field_service
     sr = f.request()
     with pytest.raises(PermissionDenied):
-        work_order_open(actor=f.network.actor(getattr(f.network, who)), request=sr, data=WorkOrderInput())
+        work_order_open(actor=f.network.actor(getattr(f.network, who)), request=sr, visit=WorkOrderInput())
     assert not WorkOrder.objects.exists()
 
 
@@ -213,7 +213,7 @@ def test_r_e3_only_the_desk_opens_visits(field_service, who):
 def test_r_d3_one_window_is_the_appointment_and_meets_the_appointment_clock(field_service):
     f = field_service
     sr = f.request()
-    wo = work_order_open(actor=desk(f), request=sr, data=WorkOrderInput())
+    wo = work_order_open(actor=desk(f), request=sr, visit=WorkOrderInput())
     assert clock(sr, "appointment_confirmed").state == ClockState.RUNNING
     wo = work_order_book(actor=desk(f), work_order=wo, windows=[window("18:00", "20:00")], expected_version=1)
     wo.refresh_from_db()
@@ -294,7 +294,7 @@ def test_r_f1_r_f7_unassigned_jobs_come_back_with_their_reason_never_dropped(fie
     gas = work_order_open(
         actor=desk(f),
         request=f.request(),
-        data=WorkOrderInput(skill_codes=("gas",), windows=(window("10:00", "12:00"),)),
+        visit=WorkOrderInput(skill_codes=("gas",), windows=(window("10:00", "12:00"),)),
     )
     late = f.work_order(windows=(("21:30", "23:00"),))  # after every shift ends
     plan = optimise(f)
@@ -549,7 +549,7 @@ def test_r_f6_an_urgent_job_re_plans_the_day_keeping_started_and_pinned_jobs(fie
     f.now(TODAY, "09:20")
     me = f.network.actor(started.engineer)
     for step in ("on_the_way", "arrived"):
-        started = work_order_step(actor=me, work_order=started, step=step, data=StepInput())
+        started = work_order_step(actor=me, work_order=started, step=step, entry=StepInput())
     kept = snapshot(started)
     assert DispatchPlan.objects.filter(reason__startswith="Urgent").count() == 0
     with translation.override("en"):
@@ -599,16 +599,16 @@ def test_r_f3_steps_follow_their_order(planned):
     f, wo = planned
     me = engineer_actor(f, wo)
     with pytest.raises(TransitionNotAllowed) as caught:
-        work_order_step(actor=me, work_order=wo, step="done", data=StepInput(note="修好了"))
+        work_order_step(actor=me, work_order=wo, step="done", entry=StepInput(note="修好了"))
     assert caught.value.field == "step"
     with pytest.raises(TransitionNotAllowed):
-        work_order_step(actor=me, work_order=wo, step="diagnosis", data=StepInput(note="电容坏"))
+        work_order_step(actor=me, work_order=wo, step="diagnosis", entry=StepInput(note="电容坏"))
     with pytest.raises(ValidationFailed) as caught:
-        work_order_step(actor=me, work_order=wo, step="teleport", data=StepInput())
+        work_order_step(actor=me, work_order=wo, step="teleport", entry=StepInput())
     assert caught.value.field == "step"
-    wo = work_order_step(actor=me, work_order=wo, step="on_the_way", data=StepInput())
+    wo = work_order_step(actor=me, work_order=wo, step="on_the_way", entry=StepInput())
     with pytest.raises(TransitionNotAllowed):
-        work_order_step(actor=me, work_order=wo, step="confirm_call", data=StepInput())
+        work_order_step(actor=me, work_order=wo, step="confirm_call", entry=StepInput())
     assert fresh(wo).status == WorkOrderStatus.ON_THE_WAY
 
 
@@ -616,8 +616,8 @@ def test_r_f3_arrival_meets_the_on_site_clock_and_starts_the_request(planned):
     f, wo = planned
     f.now(TODAY, "09:05")
     me = engineer_actor(f, wo)
-    wo = work_order_step(actor=me, work_order=wo, step="confirm_call", data=StepInput())
-    wo = work_order_step(actor=me, work_order=fresh(wo), step="arrived", data=StepInput())
+    wo = work_order_step(actor=me, work_order=wo, step="confirm_call", entry=StepInput())
+    wo = work_order_step(actor=me, work_order=fresh(wo), step="arrived", entry=StepInput())
     wo = fresh(wo)
     assert wo.status == WorkOrderStatus.ON_SITE and wo.arrived_at == local(TODAY, "09:05")
     assert wo.confirmed_at == local(TODAY, "09:05")
@@ -633,7 +633,7 @@ def test_r_f3_done_resolves_the_request_and_starts_the_callback_clock(planned):
     catalogue_part("CAP-1", "启动电容", "12.00", "35.00")
     catalogue_part("R32", "冷媒", "40.00", "80.00", is_consumable=True)
     van_stocked(f.network, wo.engineer, {"CAP-1": 1, "R32": 2})
-    wo = work_order_step(actor=me, work_order=wo, step="arrived", data=StepInput())
+    wo = work_order_step(actor=me, work_order=wo, step="arrived", entry=StepInput())
     quote_agreed(me, wo, ("CAP-1", 1), ("R32", 2))
     for step, data in [
         ("take_back", StepInput(receipt="TB-001", signed_by="李建国")),
@@ -642,11 +642,11 @@ def test_r_f3_done_resolves_the_request_and_starts_the_callback_clock(planned):
         ("test_run", StepInput(test_run_ok=False, note="噪音大")),
         ("rating", StepInput(quality=4, attitude=5, note="客户不便签字")),
     ]:
-        wo = work_order_step(actor=me, work_order=wo, step=step, data=data)
+        wo = work_order_step(actor=me, work_order=wo, step=step, entry=data)
     with pytest.raises(ValidationFailed) as caught:
-        work_order_step(actor=me, work_order=wo, step="done", data=StepInput())
+        work_order_step(actor=me, work_order=wo, step="done", entry=StepInput())
     assert caught.value.field == "note"
-    wo = work_order_step(actor=me, work_order=wo, step="done", data=StepInput(note="更换电容"))
+    wo = work_order_step(actor=me, work_order=wo, step="done", entry=StepInput(note="更换电容"))
     wo = fresh(wo)
     assert wo.status == WorkOrderStatus.DONE and wo.work_done == "更换电容" and wo.finished_at is not None
     assert [p["name"] for p in wo.parts_used] == ["启动电容", "冷媒"]
@@ -681,10 +681,10 @@ def test_r_f3_done_resolves_the_request_and_starts_the_callback_clock(planned):
 def test_r_f3_step_input_is_validated_and_nothing_written(planned, step, data, field):
     f, wo = planned
     me = engineer_actor(f, wo)
-    wo = work_order_step(actor=me, work_order=wo, step="arrived", data=StepInput())
+    wo = work_order_step(actor=me, work_order=wo, step="arrived", entry=StepInput())
     version = fresh(wo).version
     with pytest.raises(ValidationFailed) as caught:
-        work_order_step(actor=me, work_order=wo, step=step, data=data)
+        work_order_step(actor=me, work_order=wo, step=step, entry=data)
     assert caught.value.field == field
     assert fresh(wo).version == version
 
@@ -695,10 +695,10 @@ def test_r_f2_only_the_planned_engineer_or_the_desk_records_steps(planned):
     other = net.engineer_a2 if wo.engineer_id == net.engineer_a.pk else net.engineer_a
     for actor in (net.actor(other), net.actor(net.engineer_b), net.actor(net.sales_rep_a)):
         with pytest.raises(PermissionDenied):
-            work_order_step(actor=actor, work_order=wo, step="confirm_call", data=StepInput())
+            work_order_step(actor=actor, work_order=wo, step="confirm_call", entry=StepInput())
         with pytest.raises(PermissionDenied):
             work_order_exception(actor=actor, work_order=wo, kind="running_late", late_minutes=20)
-    wo = work_order_step(actor=desk(f), work_order=wo, step="confirm_call", data=StepInput(note="客户确认"))
+    wo = work_order_step(actor=desk(f), work_order=wo, step="confirm_call", entry=StepInput(note="客户确认"))
     assert fresh(wo).status == WorkOrderStatus.CONFIRMED
 
 
@@ -706,11 +706,11 @@ def test_r_f3_a_stale_step_is_a_conflict(planned):
     f, wo = planned
     me = engineer_actor(f, wo)
     stale = fresh(wo)
-    work_order_step(actor=me, work_order=wo, step="confirm_call", data=StepInput())
+    work_order_step(actor=me, work_order=wo, step="confirm_call", entry=StepInput())
     with pytest.raises((Conflict, TransitionNotAllowed)):
-        work_order_step(actor=me, work_order=stale, step="confirm_call", data=StepInput())
+        work_order_step(actor=me, work_order=stale, step="confirm_call", entry=StepInput())
     with pytest.raises(Conflict):
-        work_order_step(actor=me, work_order=fresh(wo), step="on_the_way", data=StepInput(), expected_version=1)
+        work_order_step(actor=me, work_order=fresh(wo), step="on_the_way", entry=StepInput(), expected_version=1)
 
 
 # -- exceptions (R-F8) ------------------------------------------------------------------------------------------
@@ -827,7 +827,7 @@ def test_r_f3_arrival_works_even_when_the_desk_touched_the_request_since_the_pag
 
     f, wo = planned
     request_assign(actor=desk(f), request=ServiceRequest.objects.get(pk=wo.request_id), engineer_id=wo.engineer_id)
-    work_order_step(actor=engineer_actor(f, wo), work_order=wo, step="arrived", data=StepInput())
+    work_order_step(actor=engineer_actor(f, wo), work_order=wo, step="arrived", entry=StepInput())
     assert ServiceRequest.objects.get(pk=wo.request_id).status == Status.IN_PROGRESS
 
 

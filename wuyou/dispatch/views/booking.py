@@ -54,7 +54,7 @@ def work_order_new(request: HttpRequest, request_id: int) -> HttpResponse:
                 wo = services.work_order_open(
                     actor=actor,
                     request=sr,
-                    data=services.WorkOrderInput(
+                    visit=services.WorkOrderInput(
                         job_type=form.cleaned_data["job_type"],
                         duration_minutes=form.cleaned_data["duration_minutes"],
                     ),

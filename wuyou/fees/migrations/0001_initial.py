@@ -5,21 +5,12 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-MODELS = ['feequote']
+from wuyou.core.model_moves import content_types_moved
 
-
-def content_types_follow(apps, schema_editor):
-    """Permissions and admin history follow the models: their content types change app, not id."""
-    content_type = apps.get_model("contenttypes", "ContentType")
-    taken = set(content_type.objects.filter(app_label="fees").values_list("model", flat=True))
-    content_type.objects.filter(app_label="dispatch", model__in=[m for m in MODELS if m not in taken]).update(
-        app_label="fees"
-    )
-
-
-def content_types_go_back(apps, schema_editor):
-    content_type = apps.get_model("contenttypes", "ContentType")
-    content_type.objects.filter(app_label="fees", model__in=MODELS).update(app_label="dispatch")
+# Permissions and admin history follow the models: their content types change app, not id.
+content_types_follow, content_types_go_back = content_types_moved(
+    from_app="dispatch", to_app="fees", models=['feequote']
+)
 
 
 class Migration(migrations.Migration):

@@ -83,7 +83,7 @@ def test_the_vans_last_unit_goes_to_one_visit(field_service, on_site):
             actor=me,
             work_order=WorkOrder.objects.select_related("request", "engineer").get(pk=wo.pk),
             step="parts_used",
-            data=StepInput(parts=(("CMP-35", "", 1),)),
+            entry=StepInput(parts=(("CMP-35", "", 1),)),
         )
 
     results = run_together(use(on_site), use(other))

@@ -55,7 +55,7 @@ def offer(field_service, wo, *parts, cause="quality", actor=None):
 def use(field_service, wo, *rows, actor=None):
     wo.refresh_from_db()
     return work_order_step(
-        actor=actor or engineer(field_service), work_order=wo, step="parts_used", data=StepInput(parts=tuple(rows))
+        actor=actor or engineer(field_service), work_order=wo, step="parts_used", entry=StepInput(parts=tuple(rows))
     )
 
 
@@ -244,7 +244,7 @@ def test_the_visit_is_not_finished_while_the_customer_still_has_the_quote_in_han
     WorkOrder.objects.filter(pk=visit.pk).update(work_done="检查", quality_rating=5, attitude_rating=5)
     visit.refresh_from_db()
     with pytest.raises(ValidationFailed) as open_quote:
-        work_order_step(actor=engineer(f), work_order=visit, step="done", data=StepInput())
+        work_order_step(actor=engineer(f), work_order=visit, step="done", entry=StepInput())
     assert open_quote.value.field == "quote"
 
 

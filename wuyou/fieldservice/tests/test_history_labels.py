@@ -39,10 +39,12 @@ def test_fee_parts_and_loaner_events_have_a_label(field_service):
     )
     repaired = on_site(f)
     quote_agreed(me, repaired, ("CAP-1", 1))
-    work_order_step(actor=me, work_order=repaired, step="parts_used", data=StepInput(parts=(("CAP-1", "SN-1", 1),)))
+    work_order_step(actor=me, work_order=repaired, step="parts_used", entry=StepInput(parts=(("CAP-1", "SN-1", 1),)))
     part_return_faulty(actor=me, work_order_id=repaired.pk, part_code="CAP-1", serial="SN-OLD")
     repaired.refresh_from_db()
-    work_order_step(actor=me, work_order=repaired, step="take_back", data=StepInput(receipt="TB-1", signed_by="李建国"))
+    work_order_step(
+        actor=me, work_order=repaired, step="take_back", entry=StepInput(receipt="TB-1", signed_by="李建国")
+    )
     take_back = repaired.take_backs.get()
     loan = loaner_lend(
         actor=clerk,

@@ -50,7 +50,7 @@ def walk(f, wo: WorkOrder, *steps: tuple[str, StepInput]) -> WorkOrder:
     me = f.network.actor(f.network.engineer_a)
     wo = fresh(wo)
     for step, data in steps:
-        wo = work_order_step(actor=me, work_order=wo, step=step, data=data)
+        wo = work_order_step(actor=me, work_order=wo, step=step, entry=data)
     return fresh(wo)
 
 

@@ -1,4 +1,4 @@
-"""The engineer's day on a phone: today's route, and one visit walked step by step to done (R-F2, R-F3, R-F8)."""
+"""One visit on the engineer's phone, walked step by step to done, with its exceptions (R-F2, R-F3, R-F8)."""
 
 from __future__ import annotations
 
@@ -318,7 +318,7 @@ def work_order_step(request: HttpRequest, work_order_id: int) -> HttpResponse:
         return _bad_form(request, actor, wo, posted)
     try:
         wo = services.work_order_step(
-            actor=actor, work_order=wo, step=key, data=step_input, expected_version=data["version"]
+            actor=actor, work_order=wo, step=key, entry=step_input, expected_version=data["version"]
         )
     except DomainError as exc:
         return _refused(request, actor, wo, posted, exc)

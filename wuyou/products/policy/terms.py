@@ -44,15 +44,3 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def months_period_end(start: dt.date, months: int) -> dt.date:
     """Last day covered by a period of `months` from `start` (the day before the anniversary)."""
     return add_months(start, months) - dt.timedelta(days=1)
-
-
-# --------------------------------------------------------------------------- reading dicts
-
-
-# --------------------------------------------------------------------------- rules
-
-
-# --------------------------------------------------------------------------- policy
-
-
-# --------------------------------------------------------------------------- quote

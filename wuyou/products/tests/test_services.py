@@ -22,7 +22,7 @@ def test_register_unit_writes_history_and_timeline(network, owner):
     unit = unit_register(
         actor=network.actor(network.clerk_a),
         owner=owner,
-        data=UnitInput(
+        registration=UnitInput(
             serial=" hxac2025000001 ",
             model_code=model.code,
             purchase_date=dt.date(2025, 6, 1),
@@ -51,7 +51,7 @@ def test_bad_unit_input_names_the_field(network, owner, data, field):
     model = ProductModelFactory()
     base = {"serial": "HXAC2025000002", "model_code": model.code}
     with pytest.raises(ValidationFailed) as err:
-        unit_register(actor=network.actor(network.clerk_a), owner=owner, data=UnitInput(**{**base, **data}))
+        unit_register(actor=network.actor(network.clerk_a), owner=owner, registration=UnitInput(**{**base, **data}))
     assert err.value.field == field
     assert Unit.objects.count() == 0
 
@@ -62,7 +62,7 @@ def test_duplicate_serial_is_a_conflict(network, owner):
         unit_register(
             actor=network.actor(network.clerk_a),
             owner=owner,
-            data=UnitInput(serial=existing.serial, model_code=existing.product_model.code),
+            registration=UnitInput(serial=existing.serial, model_code=existing.product_model.code),
         )
     assert err.value.field == "serial"
 
@@ -86,7 +86,7 @@ def test_two_clerks_registering_one_serial_at_once_register_it_once(network):
         unit_register(
             actor=network.actor(network.clerk_a),
             owner=owner,
-            data=UnitInput(serial="HXRACE000001", model_code=model.code),
+            registration=UnitInput(serial="HXRACE000001", model_code=model.code),
         )
         return "ok"
 

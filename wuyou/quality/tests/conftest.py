@@ -60,7 +60,7 @@ class Desk:
         clerk = network.clerk_a if outlet == network.outlet_a else network.clerk_b  # type: ignore[attr-defined]
         return request_open(
             actor=self.actor(clerk),
-            data=RequestInput(
+            intake=RequestInput(
                 call_type="repair", customer_id=customer.pk, unit_serial=unit.serial, symptom="遥控器按了没反应"
             ),
         )
@@ -68,7 +68,7 @@ class Desk:
     def visit(self, sr: ServiceRequest, *, booked: bool = True) -> WorkOrder:
         """An open visit for the request, booked for tomorrow morning unless told otherwise."""
         windows = ((at("2026-03-04 09:00"), at("2026-03-04 11:00")),) if booked else ()
-        return work_order_open(actor=self.clerk, request=sr, data=WorkOrderInput(windows=windows))
+        return work_order_open(actor=self.clerk, request=sr, visit=WorkOrderInput(windows=windows))
 
     def guide(self, sr: ServiceRequest, note: str = "教客户更换遥控器电池后恢复正常") -> Callback:
         return request_resolve_by_phone(actor=self.clerk, request=sr, note=note, expected_version=sr.version)

@@ -307,7 +307,7 @@ def open_repair(network, customer, **kw) -> ServiceRequest:
     actor = network.actor(network.clerk_a if customer.outlet_id == network.outlet_a.pk else network.manager)
     kw.setdefault("unit_serial", UnitFactory(owner=customer).serial)
     return request_open(
-        actor=actor, data=RequestInput(call_type="repair", customer_id=customer.pk, symptom="不制冷", **kw)
+        actor=actor, intake=RequestInput(call_type="repair", customer_id=customer.pk, symptom="不制冷", **kw)
     )
 
 

@@ -18,7 +18,7 @@ def transferred(network):
     customer = CustomerFactory(outlet=network.outlet_a)
     return request_open(
         actor=network.actor(network.clerk_a),
-        data=RequestInput(
+        intake=RequestInput(
             call_type="complaint", customer_id=customer.pk, channel="authority", symptom="12315 转来投诉"
         ),
     )
@@ -48,7 +48,7 @@ def test_a_short_report_or_an_ordinary_complaint_is_refused(network, transferred
     assert short.value.field == "report"
     ordinary = request_open(
         actor=network.actor(network.clerk_a),
-        data=RequestInput(call_type="complaint", customer_id=transferred.customer_id, symptom="服务态度差"),
+        intake=RequestInput(call_type="complaint", customer_id=transferred.customer_id, symptom="服务态度差"),
     )
     assert not ordinary.clocks.filter(step="authority_report").exists()
     with pytest.raises(TransitionNotAllowed):

@@ -144,7 +144,7 @@ class Desk:
         actor = (
             self.actor if customer.outlet_id == self.network.outlet_a.pk else self.network.actor(self.network.manager)
         )
-        return request_open(actor=actor, data=RequestInput(call_type="repair", customer_id=customer.pk, **kw))
+        return request_open(actor=actor, intake=RequestInput(call_type="repair", customer_id=customer.pk, **kw))
 
     def act(self, sr: ServiceRequest, action: str) -> ServiceRequest:
         return request_transition(actor=self.actor, request=sr, action=action, note="客户来电")

@@ -67,7 +67,7 @@ class Desk:
             kw.setdefault("unit_serial", UnitFactory(owner=self.customer).serial)
         kw.setdefault("symptom", "不制冷")
         return request_open(
-            actor=self.actor, data=RequestInput(call_type=call_type, customer_id=self.customer.pk, **kw)
+            actor=self.actor, intake=RequestInput(call_type=call_type, customer_id=self.customer.pk, **kw)
         )
 
     def act(self, sr: ServiceRequest, action: str) -> ServiceRequest:

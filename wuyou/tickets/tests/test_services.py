@@ -26,7 +26,7 @@ def customer_a(network):
 
 def open_repair(network, customer, **kw):
     return request_open(
-        actor=network.actor(network.clerk_a), data=RequestInput(call_type="repair", customer_id=customer.pk, **kw)
+        actor=network.actor(network.clerk_a), intake=RequestInput(call_type="repair", customer_id=customer.pk, **kw)
     )
 
 
@@ -95,7 +95,7 @@ def test_transition_not_allowed_from_current_state(network, customer_a):
 def test_engineer_cannot_close_or_cancel_a_complaint(network, customer_a):
     sr = request_open(
         actor=network.actor(network.clerk_a),
-        data=RequestInput(call_type="complaint", customer_id=customer_a.pk, symptom="师傅迟到两小时"),
+        intake=RequestInput(call_type="complaint", customer_id=customer_a.pk, symptom="师傅迟到两小时"),
     )
     request_transition(actor=network.actor(network.clerk_a), request=sr, action="accept")
     with pytest.raises(PermissionDenied):
@@ -122,7 +122,7 @@ def test_cancel_requires_a_note(network, customer_a):
 def test_bad_intake_names_the_field_and_writes_nothing(network, customer_a, kwargs, field):
     data = {"call_type": "repair", "customer_id": customer_a.pk, "symptom": "不制冷", **kwargs}
     with pytest.raises(ValidationFailed) as err:
-        request_open(actor=network.actor(network.clerk_a), data=RequestInput(**data))
+        request_open(actor=network.actor(network.clerk_a), intake=RequestInput(**data))
     assert err.value.field == field
     assert ServiceRequest.objects.count() == 0 and RequestEvent.objects.count() == 0
 
@@ -159,5 +159,6 @@ def test_engineer_of_another_outlet_cannot_be_assigned(network, customer_a):
 def test_sales_rep_may_not_open_requests(network, customer_a):
     with pytest.raises(PermissionDenied):
         request_open(
-            actor=network.actor(network.sales_rep_a), data=RequestInput(call_type="inquiry", customer_id=customer_a.pk)
+            actor=network.actor(network.sales_rep_a),
+            intake=RequestInput(call_type="inquiry", customer_id=customer_a.pk),
         )

@@ -50,7 +50,7 @@ def open_request(network, call_type: str, *, outlet=None, **kw: Any) -> ServiceR
         kw.setdefault("unit_serial", UnitFactory(owner=customer).serial)
     return request_open(
         actor=network.actor(clerk),
-        data=RequestInput(call_type=call_type, customer_id=customer.pk, symptom="不制冷", **kw),
+        intake=RequestInput(call_type=call_type, customer_id=customer.pk, symptom="不制冷", **kw),
     )
 
 

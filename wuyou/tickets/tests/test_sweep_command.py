@@ -20,7 +20,7 @@ def test_one_sweep_warns_a_request_left_alone(network, capsys, monkeypatch):
     with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
         sr = request_open(
             actor=network.actor(network.clerk_a),
-            data=RequestInput(call_type="repair", customer_id=customer.pk, symptom="不制冷", priority="urgent"),
+            intake=RequestInput(call_type="repair", customer_id=customer.pk, symptom="不制冷", priority="urgent"),
         )
         clock.shift(dt.timedelta(hours=3, minutes=30))  # past 80 % of the 4-hour urgent first response
         call_command("sweep", "--once")

@@ -36,7 +36,7 @@ def open_repair(network, customer, **kw):
     defaults = {"symptom": "不制冷", "reported_model": "KFR-35GW", "reported_purchase_date": dt.date(2025, 1, 1)}
     return request_open(
         actor=network.actor(network.clerk_a),
-        data=RequestInput(call_type="repair", customer_id=customer.pk, **{**defaults, **kw}),
+        intake=RequestInput(call_type="repair", customer_id=customer.pk, **{**defaults, **kw}),
     )
 
 
