@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router
 
-from wuyou.accounts.actors import Actor, Scope, api_actor
+from wuyou.accounts.actors import Actor, api_actor
 from wuyou.core.errors import ValidationFailed
 from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, IdempotencyKey, ObjectId
@@ -43,7 +43,7 @@ HISTORY_LIMIT = 200
 def _fields(actor: Actor, sr: ServiceRequest, clocks: Iterable[RequestClock] | None = None) -> dict[str, Any]:
     active = selectors.request_is_active_for(actor=actor, request=sr)
     # An engineer sees the home address and full phone only while the job is his and active.
-    shows_address = actor.scope is not Scope.OWN_JOBS or active
+    shows_address = selectors.address_shown_to(actor=actor, job_active=active)
     return {
         "id": sr.pk,
         "number": sr.number or "",

@@ -153,6 +153,11 @@ class Contact:
         return bool(self.phone) and not self.phone_masked
 
 
+def address_shown_to(*, actor: Actor, job_active: bool) -> bool:
+    """An engineer sees a home address while the job is his and active; everyone who sees the request, always."""
+    return actor.scope is not Scope.OWN_JOBS or job_active
+
+
 def request_contact(
     *,
     actor: Actor,
@@ -174,7 +179,7 @@ def request_contact(
         address_active = own if address_active is None else address_active
     number = request_contact_number(request)
     whole = phone_shown_whole(actor=actor, job_active=job_active)
-    address_shown = actor.scope is not Scope.OWN_JOBS or address_active
+    address_shown = address_shown_to(actor=actor, job_active=address_active)
     if not address_shown:
         address = ""
     elif address is None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -12,9 +10,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -36,8 +33,8 @@ from wuyou.tickets.forms import (
     TransitionForm,
     VerifyForm,
 )
-from wuyou.tickets.history import history_label
-from wuyou.tickets.models import OPEN_STATUSES, RequestEvent, ServiceRequest, Status, Step, level_label
+from wuyou.tickets.history import history_line
+from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest, Status
 from wuyou.tickets.panels import request_panels
 from wuyou.tickets.selectors import RequestFilters
 
@@ -179,85 +176,10 @@ def _detail_context(request: HttpRequest, actor: Actor, sr: ServiceRequest, **fo
         else None,
         "verify_form": verify_form if actor.can_run_desk and sr.to_verify and sr.status in OPEN_STATUSES else None,
         "verify_inputs": verify_form.missing_inputs(sr.missing_fields),
-        "history": [_history_line(event) for event in selectors.request_history(request=sr)[:200]],
+        "history": [history_line(event) for event in selectors.request_history(request=sr)[:200]],
         "conflict": forms.get("conflict"),
         "status_label": Status(sr.status).label,
     }
-
-
-# The deadline sweeper's events (wuyou.tickets.sweep): who was reached, for which step and due time.
-_CLOCK_VERBS = {
-    "warned": gettext_lazy("Warning sent to %(level)s"),
-    "breached": gettext_lazy("Overdue: escalated to %(level)s"),
-    "escalated": gettext_lazy("Escalated to %(level)s"),
-}
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    """One event of the request's history, in words."""
-
-    event: RequestEvent
-    what: str
-    from_label: str
-    to_label: str
-    actor_name: str = ""
-    summary: str = ""
-    css: str = ""
-
-
-def _status_label(value: str) -> str:
-    return str(Status(value).label) if value in Status.values else value
-
-
-def _local_time(value: object) -> str:
-    """An ISO time from an event's data as the organisation's local "Y-m-d H:i" ("" when unreadable)."""
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return ""
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, dt.UTC)
-    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
-
-
-def _actor_name(event: RequestEvent) -> str:
-    user = event.actor
-    if user is None:
-        return _("system") if event.verb in _CLOCK_VERBS else ""
-    staff = getattr(user, "staff", None)  # no profile: RelatedObjectDoesNotExist, an AttributeError
-    return staff.display_name if staff is not None else user.get_username()
-
-
-def _clock_line(event: RequestEvent) -> HistoryLine:
-    """A sweeper's warning or escalation, labelled from its data (which it wrote; read defensively all the same)."""
-    data = event.data if isinstance(event.data, dict) else {}
-    step = str(data.get("step", ""))
-    facts = {
-        "step": str(Step(step).label) if step in Step.values else step,
-        "due": _local_time(data.get("due_at", "")),
-    }
-    return HistoryLine(
-        event=event,
-        what=str(_CLOCK_VERBS[event.verb]) % {"level": level_label(str(data.get("level_name", "")))},
-        from_label="",
-        to_label="",
-        actor_name=_actor_name(event),
-        summary=_("%(step)s, due %(due)s") % facts if facts["due"] else facts["step"],
-        css=f"tl-clock tl-clock-{event.verb}",
-    )
-
-
-def _history_line(event: RequestEvent) -> HistoryLine:
-    if event.verb in _CLOCK_VERBS:
-        return _clock_line(event)
-    return HistoryLine(
-        event=event,
-        what=history_label(event.verb),
-        from_label=_status_label(event.from_status),
-        to_label=_status_label(event.to_status),
-        actor_name=_actor_name(event),
-    )
 
 
 def _request(request: HttpRequest, actor: Actor, request_id: int) -> ServiceRequest:

@@ -16,8 +16,8 @@ from wuyou.loaners.models import LoanerUnit
 from wuyou.loaners.services import loaner_lend, loaner_return, take_back_advance
 from wuyou.parts.services import part_return_faulty
 from wuyou.products.models import ProductModel
+from wuyou.tickets.history import history_line
 from wuyou.tickets.models import RequestEvent
-from wuyou.tickets.views import _history_line
 
 
 def on_site(f):
@@ -68,5 +68,5 @@ def test_fee_parts_and_loaner_events_have_a_label(field_service):
     assert {"faulty_part_returned", "unit_taken_back", "loaner_lent", "take_back_advanced", "loaner_returned"} <= verbs
     for language in ("en", "zh-hans"):
         with translation.override(language):
-            unlabelled = {e.verb for e in events if _history_line(e).what == e.verb}
+            unlabelled = {e.verb for e in events if history_line(e).what == e.verb}
         assert unlabelled == set(), (language, unlabelled)

@@ -242,7 +242,7 @@ def test_the_delivery_task_chains_itself_when_its_budget_runs_out(db, monkeypatc
 def test_the_claim_and_the_sweeper_probe_use_the_partial_index(db, outgoing):
     from django.db import connection, transaction
 
-    from wuyou.notifications.services import _due
+    from wuyou.notifications.services.delivery import _due
 
     message_queue(messages=[outgoing() for _ in range(50)], now=T0)
     Message.objects.filter(pk__in=Message.objects.values("pk")[:40]).update(state=MessageState.SENT, sent_at=T0)
