@@ -11,7 +11,8 @@ from wuyou.accounts.actors import Actor, actor_for_user
 from wuyou.accounts.models import Outlet, Role, StaffProfile
 
 # The field-service fixtures (field_service, stocked vans, agreed quotes) for every app that leans on a visit.
-pytest_plugins = ["tests.field_service"]
+# wuyou.accounts.testing: `client.force_login` also passes the second factor (administrators, head office).
+pytest_plugins = ["tests.field_service", "wuyou.accounts.testing"]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside the live server
 
@@ -72,3 +73,11 @@ def network(db) -> Network:
         regional_manager=staff("regional_manager", Role.REGIONAL_MANAGER, None, region=region),
         sales_rep_a=staff("sales_rep_a", Role.SALES_REP, a),
     )
+
+
+@pytest.fixture
+def a_world(network):
+    """Outlet A's customer, unit, request, visit, plan, parts and loans: the target of the scope walks."""
+    from tests.test_api_scope import build_a_world
+
+    return build_a_world(network)

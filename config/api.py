@@ -13,9 +13,12 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
+from wuyou.accounts import throttle
 from wuyou.accounts.actors import Actor, actor_for_token, actor_for_user
 from wuyou.accounts.services import api_token_authenticate
+from wuyou.accounts.twofactor import second_factor_step
 from wuyou.core.errors import DomainError, NotFound
 from wuyou.core.schemas import Problem
 
@@ -25,12 +28,26 @@ log = logging.getLogger("wuyou.api")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
+def token_actor(request: HttpRequest, secret: str) -> Actor | None:
+    """The actor of an API token; wrong tokens back off per client address (429 with Retry-After)."""
+    address = throttle.client_address(request)
+    wait = throttle.wait_seconds(throttle.TOKEN_ADDRESS, address)
+    if wait:
+        security_log.warning("api token refused while backing off address=%s wait=%ss", address, wait)
+        raise throttle.TooManyAttempts(wait)
+    found = api_token_authenticate(secret=secret)
+    if found is None:
+        failures = throttle.failed(throttle.TOKEN_ADDRESS, address)
+        security_log.warning("api token failed address=%s failures=%s", address, failures)
+        return None
+    return actor_for_token(found)
+
+
 class BearerToken(HttpBearer):
     """`Authorization: Bearer wy_…` — an integration's token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
-        found = api_token_authenticate(secret=token)
-        return actor_for_token(found) if found else None
+        return token_actor(request, token)
 
 
 class HeaderToken(APIKeyHeader):
@@ -39,16 +56,39 @@ class HeaderToken(APIKeyHeader):
     param_name = "X-API-Key"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
-        found = api_token_authenticate(secret=key or "")
-        return actor_for_token(found) if found else None
+        return token_actor(request, key) if key is not None else None
+
+
+class CsrfFailed(AuthorizationError):
+    """A cookie-authenticated write without the session's CSRF token."""
+
+
+class SecondFactorRequired(AuthenticationError):
+    """Logged in with the password only: the second factor is still due."""
 
 
 class StaffSession(SessionAuth):
-    """The web UI's session cookie (CSRF-checked on writes by ninja)."""
+    """The web UI's session cookie; writes with it must carry the CSRF token, and the second factor must be passed.
+
+    No session at all is not a CSRF matter: the caller is simply not authenticated (401, not 403).
+    """
+
+    def __call__(self, request: HttpRequest) -> Actor | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            security_log.warning("api csrf failed path=%s user=%s", request.path, user.pk)
+            raise CsrfFailed()
+        return self.authenticate(request, request.COOKIES.get(self.param_name))
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
         user = super().authenticate(request, key)
-        return actor_for_user(user) if user else None
+        if user is None:
+            return None
+        if second_factor_step(request) is not None:
+            raise SecondFactorRequired()
+        return actor_for_user(user)
 
 
 # Documented on every operation, so that clients (and schemathesis) know every answer they may get.
@@ -58,6 +98,7 @@ _READ_PROBLEMS = {
     "403": "Your role may not do this.",
     "404": "No such object, or not yours to see.",
     "422": "Invalid input; `errors` names each field at fault.",
+    "429": "Too many wrong API tokens from this address; wait the seconds in `Retry-After`.",
 }
 _WRITE_PROBLEMS = {
     **_READ_PROBLEMS,
@@ -147,6 +188,7 @@ def _titles() -> dict[int, str]:
         413: _("Body too large"),
         415: _("Unsupported media type"),
         422: _("Invalid input"),
+        429: _("Too many attempts"),
         500: _("Server error"),
     }
 
@@ -161,7 +203,12 @@ def problem(status: int, code: str, detail: str, errors: dict[str, str] | None =
         "code": code,
         "errors": [{"field": field, "message": message} for field, message in (errors or {}).items()],
     }
-    return JsonResponse(body, status=status, content_type=PROBLEM_MEDIA_TYPE, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        body, status=status, content_type=PROBLEM_MEDIA_TYPE, json_dumps_params={"ensure_ascii": False}
+    )
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="wuyou"'  # every 401 says how to authenticate (RFC 9110)
+    return response
 
 
 def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -200,10 +247,26 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    security_log.warning("api authentication failed path=%s", request.path)
-    response = problem(401, "unauthorized", _("Log in or send a valid API token."))
-    response["WWW-Authenticate"] = 'Bearer realm="wuyou"'
+    security_log.warning("api authentication failed path=%s address=%s", request.path, throttle.client_address(request))
+    if isinstance(exc, SecondFactorRequired):
+        return problem(
+            401, "second_factor_required", _("Enter the code of your second factor on the login page first.")
+        )
+    return problem(401, "unauthorized", _("Log in or send a valid API token."))
+
+
+@api.exception_handler(throttle.TooManyAttempts)
+def on_too_many_attempts(request: HttpRequest, exc: throttle.TooManyAttempts) -> HttpResponse:
+    response = problem(exc.status, exc.code, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(CsrfFailed)
+def on_csrf_failed(request: HttpRequest, exc: CsrfFailed) -> HttpResponse:
+    return problem(
+        403, "csrf_failed", _("The CSRF token is missing or wrong: a write with the session cookie must carry it.")
+    )
 
 
 @api.exception_handler(AuthorizationError)

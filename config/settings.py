@@ -35,7 +35,7 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("WUYOU_ALLOWED_HOSTS", "127.0
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("WUYOU_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "wuyou.accounts.apps.WuyouAdminConfig",  # django.contrib.admin with the second factor (docs/security.md)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "wuyou.core",
     "wuyou.calendars",
     "wuyou.accounts",
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.otp_device: the device that verified this session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -135,8 +139,23 @@ LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 12 * 3600  # absolute limit (ASVS L2)
+SESSION_COOKIE_AGE = 12 * 3600  # absolute limit (ASVS L2): fixed at login, it does not slide with activity
+WUYOU_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
 WUYOU_SESSION_IDLE_SECONDS = int(os.environ.get("WUYOU_SESSION_IDLE_SECONDS", str(30 * 60)))
+
+# Login back-off, trusted proxies and the second factor (docs/security.md).
+WUYOU_LOGIN_RATE = os.environ.get("WUYOU_LOGIN_RATE", "5/300")  # free failures / longest wait in seconds
+WUYOU_TOKEN_RATE = os.environ.get("WUYOU_TOKEN_RATE", "10/300")  # wrong API tokens per address, the same way
+# The client's address for the limits: REMOTE_ADDR, unless a proxy header is trusted, e.g. X-Forwarded-For with
+# the number of our proxies that append to it (the client is that many entries from the right).
+WUYOU_TRUSTED_PROXY_HEADER = os.environ.get("WUYOU_TRUSTED_PROXY_HEADER", "").strip()
+if WUYOU_TRUSTED_PROXY_HEADER and not WUYOU_TRUSTED_PROXY_HEADER.startswith("HTTP_"):
+    WUYOU_TRUSTED_PROXY_HEADER = "HTTP_" + WUYOU_TRUSTED_PROXY_HEADER.upper().replace("-", "_")
+WUYOU_TRUSTED_PROXY_COUNT = int(os.environ.get("WUYOU_TRUSTED_PROXY_COUNT", "1"))
+WUYOU_REQUIRE_2FA = _env_bool("WUYOU_REQUIRE_2FA", True)  # administrators and head office must use TOTP
+WUYOU_OTP_REMEMBER_DAYS = int(os.environ.get("WUYOU_OTP_REMEMBER_DAYS", "30"))  # 0: never remember a browser
+OTP_TOTP_ISSUER = "Wuyou"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
 SECURE_COOKIES = _env_bool("WUYOU_SECURE_COOKIES", not DEBUG and _env_bool("WUYOU_HTTPS", False))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
@@ -169,17 +188,35 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Every handler masks phone numbers and the values of token/key/secret/password parameters (ASVS 7.1.1):
+# wuyou.core.logmasking. Django's own handlers are replaced here so that none writes unmasked: `django` logs
+# through the root handler, runserver's request lines (`django.server`) through a masking handler of their own.
+# gunicorn's access log (`wuyou serve`) is masked by wuyou.core.gunicorn_logger.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask": {"()": "wuyou.core.logmasking.SensitiveDataFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["mask"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("WUYOU_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"level": "ERROR"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 WUYOU_IDEMPOTENCY_STALE_SECONDS = 60
-WUYOU_LOGIN_RATE = os.environ.get("WUYOU_LOGIN_RATE", "10/300")  # attempts / seconds per user+address
 
 # Notifications (docs/configuration.md "Notifications"). Every recipient gets the channels listed here; e-mail is
 # added for users with an address once an SMTP relay is set. SMS and WeChat are not implemented yet.

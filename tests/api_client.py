@@ -53,6 +53,15 @@ class ApiClient:
             PREFIX + path, data=data, content_type=content_type, headers={**self.headers, **headers}
         )
 
+    def send(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        """Any verb with a JSON body to a path under /api/v1."""
+        return getattr(self.client, method.lower())(
+            PREFIX + path,
+            data=json.dumps(body if body is not None else {}, ensure_ascii=False),
+            content_type="application/json",
+            headers={**self.headers, **headers},
+        )
+
 
 def fields_of(response: Any) -> set[str]:
     """The field names a problem+json answer blames."""

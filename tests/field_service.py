@@ -98,7 +98,12 @@ class Field:
         )
 
     def visit_on_site(self, *, engineer: StaffProfile | None = None, **kw) -> WorkOrder:
-        """A booked visit with its engineer (A by default) already at the door: quotes, parts, take-backs start here."""
+        """A booked visit with its engineer (A by default) already at the door: quotes, parts, take-backs start here.
+
+        Booked for the whole field day unless windows are given, so that many scenes fit one day: a booked window
+        holds an engineer's time (issue 12), and two hours hold only so many visits.
+        """
+        kw.setdefault("windows", (("09:00", "21:00"),))
         wo = self.work_order(**kw)
         WorkOrder.objects.filter(pk=wo.pk).update(
             engineer=engineer or self.network.engineer_a, status=WorkOrderStatus.ON_SITE

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -165,3 +166,33 @@ def test_expired_certificates_are_found_by_the_validity_filter(admin_client, wor
     assert "C-OLD" in page.content.decode()
     page = admin_client.get(reverse("admin:accounts_certificate_changelist") + "?validity=valid")
     assert "C-OLD" not in page.content.decode()
+
+
+@pytest.mark.parametrize("far", ["0001-01-01", "9999-12-31"])
+def test_every_admin_form_refuses_far_dates_with_a_message_not_a_500(admin_client, world, far):
+    """Issue 12 item 4, the admin's side: every date of every add form is bounded (1900–2200) like the UI's."""
+    tried = 0
+    for model, model_admin in admin.site._registry.items():
+        request = admin_client.request().wsgi_request
+        if not model_admin.has_add_permission(request):
+            continue
+        form = model_admin.get_form(request)()
+        dates = {
+            name: field
+            for name, field in form.fields.items()
+            if isinstance(field, forms.DateField | forms.SplitDateTimeField | forms.DateTimeField)
+        }
+        if not dates:
+            continue
+        body = {}
+        for name, field in dates.items():
+            if isinstance(field, forms.SplitDateTimeField):
+                body |= {f"{name}_0": far, f"{name}_1": "00:00:00"}
+            else:
+                body[name] = far
+        opts = model._meta
+        response = admin_client.post(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"), body)
+        assert response.status_code == 200, (opts.label, response.status_code)  # the form again, with its errors
+        assert "1900-01-01" in response.content.decode(), opts.label
+        tried += 1
+    assert tried >= 3

@@ -49,8 +49,7 @@ NEUTRAL_PARAMS = {
 CALENDAR_PREFIX = "/calendar/"
 
 
-@pytest.fixture
-def a_world(network):
+def build_a_world(network):
     """Outlet A's customer, unit and active request, rich in personal data that must not leak."""
     customer = CustomerFactory(outlet=network.outlet_a, name=A_NAME)
     customer.phones.update(number=A_PHONE)
@@ -192,7 +191,7 @@ def calls_against_a(a_world, network) -> list[tuple[str, dict[str, object]]]:
         "assignee_id": [network.engineer_a.pk],
         "engineer_id": [network.engineer_a.pk],
     }
-    calls = []
+    calls: list[tuple[str, dict[str, object]]] = []
     for path, params in get_routes():
         for name in re.findall(r"{(\w+)}", path):
             if name not in path_values:

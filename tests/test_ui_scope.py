@@ -175,3 +175,56 @@ def test_regional_manager_sees_his_regions_outlet_but_not_the_other(client, netw
     client.force_login(network.regional_manager.user)
     assert client.get(f"/customers/{world_a['customer'].pk}/").status_code == 200
     assert client.get(f"/customers/{theirs.pk}/").status_code == 404
+
+
+def test_a_shared_customers_pages_show_outlet_b_nothing_of_outlet_a(client, network, world_a):
+    """Issue 12 defect 1: B works for A's customer now (the head office gave B a consultation); every page of his
+    that takes his id shows B its own work and nothing of A's — the request, its history, A's clerk, A's notes."""
+    from wuyou.customers.services import timeline_record
+    from wuyou.tickets.services import RequestInput, request_open
+
+    customer, sr = world_a["customer"], world_a["request"]
+    secret = "甲网点：电话指导已做，周五回访"
+    clerk_a = network.actor(network.clerk_a)
+    timeline_record(customer_id=customer.pk, actor=clerk_a, kind="note", summary=secret)
+    timeline_record(
+        customer_id=customer.pk,
+        actor=clerk_a,
+        kind="request",
+        ref_kind="request",
+        ref_id=sr.pk,
+        ref_label=sr.number,
+        summary=f"{sr.number} {secret}",
+        outlet_id=sr.outlet_id,
+    )
+    UnitEvent.objects.create(
+        unit=world_a["unit"], verb="serviced", actor=network.clerk_a.user, data={"request": sr.number}
+    )
+    request_open(
+        actor=network.actor(network.hq_clerk),
+        intake=RequestInput(call_type="inquiry", customer_id=customer.pk, outlet_id=network.outlet_b.pk),
+    )
+    markers = [secret, sr.number, "clerk_a"]
+    pages = [
+        "/" + route.replace("<int:customer_id>", str(customer.pk)).replace("<int:unit_id>", str(world_a["unit"].pk))
+        for _name, route in object_routes()
+        if "request_id" not in route
+    ]
+    b = network.outlet_b
+    insiders_of_b = {
+        "clerk_b": network.clerk_b.user,
+        "outlet_manager_b": StaffFactory(user__username="om_b2", role=Role.OUTLET_MANAGER, outlet=b).user,
+        "regional_manager_b": StaffFactory(
+            user__username="rm_b2", role=Role.REGIONAL_MANAGER, outlet=None, region=b.region
+        ).user,
+    }
+    leaks = []
+    for who, user in insiders_of_b.items():
+        client.force_login(user)
+        assert client.get(f"/customers/{customer.pk}/").status_code == 200, who
+        for url in pages:
+            for headers in ({}, HX):
+                page = client.get(url, **headers).content.decode()
+                if found := [m for m in markers if m in page]:
+                    leaks.append((who, url, found))
+    assert leaks == []

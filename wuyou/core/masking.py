@@ -21,3 +21,11 @@ def mask_name(name: str) -> str:
     if not name:
         return ""
     return name[0] + "*" * (len(name) - 1)
+
+
+def mask_address(detail: str) -> str:
+    """`香港中路 36 号 2 单元 1201` → `香港中路****`: the street's first four characters, the rest hidden."""
+    text = detail.strip()
+    if not text:
+        return ""
+    return text[: min(4, max(len(text) // 3, 1))] + "****"

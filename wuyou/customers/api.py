@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router
 
-from wuyou.accounts.actors import Actor, Scope, api_actor
+from wuyou.accounts.actors import Actor, api_actor
 from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, CleanText, IdempotencyKey, ObjectId
 from wuyou.customers import selectors, services
@@ -47,28 +47,31 @@ def phones_out(actor: Actor, customer: Customer, *, job_active: bool = False) ->
     return shown
 
 
-def addresses_out(actor: Actor, customer: Customer) -> list[AddressOut]:
-    """The customer's addresses; an engineer sees a home address only on his active job's page."""
-    if actor.scope is Scope.OWN_JOBS:
-        return []
+def addresses_out(shown_addresses: list[selectors.AddressShown]) -> list[AddressOut]:
+    """The customer's addresses as this actor may see them (customers.selectors.addresses_shown)."""
     return [
         AddressOut(
-            id=a.pk,
-            label=a.label,
-            city=a.city,
-            district=a.district,
-            detail=a.detail,
-            full_text=a.full_text,
-            latitude=float(a.latitude) if a.latitude is not None else None,
-            longitude=float(a.longitude) if a.longitude is not None else None,
-            is_primary=a.is_primary,
+            id=shown.address.pk,
+            label=shown.address.label,
+            city=shown.address.city,
+            district=shown.address.district,
+            detail=shown.detail,
+            full_text=shown.full_text,
+            latitude=shown.latitude,
+            longitude=shown.longitude,
+            is_primary=shown.address.is_primary,
+            masked=shown.masked,
         )
-        for a in customer.addresses.all()
+        for shown in shown_addresses
     ]
 
 
-def customer_out(actor: Actor, customer: Customer) -> CustomerOut:
-    """A customer's card for this actor (phones masked unless the actor sees full numbers)."""
+def customer_out(
+    actor: Actor, customer: Customer, addresses: list[selectors.AddressShown] | None = None
+) -> CustomerOut:
+    """A customer's card for this actor (phones masked unless the actor sees full numbers, addresses as shown)."""
+    if addresses is None:
+        addresses = selectors.addresses_shown(actor=actor, customer=customer)
     return CustomerOut(
         id=customer.pk,
         kind=customer.kind,
@@ -77,7 +80,7 @@ def customer_out(actor: Actor, customer: Customer) -> CustomerOut:
         outlet_id=customer.outlet_id,
         outlet_name=customer.outlet.name,
         phones=phones_out(actor, customer),
-        addresses=addresses_out(actor, customer),
+        addresses=addresses_out(addresses),
         contact_windows=[
             ContactWindowOut(days=w.days, starts_at=f"{w.starts_at:%H:%M}", ends_at=f"{w.ends_at:%H:%M}")
             for w in customer.contact_windows.all()
@@ -114,10 +117,12 @@ def customer_list(
     else:
         qs = selectors.customers_visible(actor=actor).order_by("-created_at", "-id")
     count = qs.count()
-    page = qs.select_related("outlet").prefetch_related("phones", "addresses", "contact_windows")[
-        offset : offset + limit
-    ]
-    return CustomerPage(items=[customer_out(actor, c) for c in page], count=count, limit=limit, offset=offset)
+    page = list(
+        qs.select_related("outlet").prefetch_related("phones", "addresses", "contact_windows")[offset : offset + limit]
+    )
+    addresses = selectors.addresses_shown_many(actor=actor, customers=page)
+    items = [customer_out(actor, c, addresses[c.pk]) for c in page]
+    return CustomerPage(items=items, count=count, limit=limit, offset=offset)
 
 
 @router.post("", response={201: CustomerOut}, summary="File a new customer")

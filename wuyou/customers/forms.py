@@ -139,3 +139,23 @@ class NoteForm(forms.Form):
     phase = forms.ChoiceField(
         label=_("Phase"), choices=TimelineEntry.Phase.choices, initial=TimelineEntry.Phase.AFTER_SALES
     )
+
+
+class AnonymiseRequestForm(forms.Form):
+    """The customer's request to be erased, as the desk files it (a second person approves it)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("How and when the customer asked to be erased (PIPL art. 47)."),
+    )
+
+
+class AnonymiseDecideForm(forms.Form):
+    """The approver's answer to an anonymisation request; a rejection says why."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve and anonymise")), ("reject", _("Reject"))]
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False, help_text=_("Required when rejecting."))

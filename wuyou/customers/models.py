@@ -158,6 +158,11 @@ class TimelineEntry(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
+    # Where the line was written: an outlet's lines show to that outlet, the head office's (null) to all who see
+    # the customer; a line about a request shows where the request does (customers.selectors.timeline_visible).
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("written at")
+    )
     ref_kind = models.CharField(_("refers to"), max_length=20, blank=True)
     ref_id = models.BigIntegerField(_("reference id"), null=True, blank=True)
     ref_label = models.CharField(_("reference"), max_length=40, blank=True)
@@ -189,3 +194,67 @@ class PersonalDataReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field} @ {self.revealed_at:%Y-%m-%d %H:%M}"
+
+
+class AnonymisationOutcome(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved: customer anonymised")
+    REJECTED = "rejected", _("Rejected")
+
+
+class AnonymisationRequest(models.Model):
+    """A customer's request to be erased (PIPL art. 47), filed by one person and decided by another."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="anonymisation_requests", verbose_name=_("customer")
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=AnonymisationOutcome.choices, default=AnonymisationOutcome.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("anonymisation request")
+        verbose_name_plural = _("anonymisation requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One request waits at a time: a second would be decided twice.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(outcome="pending"),
+                name="anonymisation_one_pending_per_customer",
+            ),
+            # Four eyes: nobody decides his own request.
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("requested_by")), name="anonymisation_decided_by_another"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="pending", decided_at__isnull=True, decided_by__isnull=True)
+                | (~models.Q(outcome="pending") & models.Q(decided_at__isnull=False, decided_by__isnull=False)),
+                name="anonymisation_decided_iff_decided_at",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["pending", "approved", "rejected"]), name="anonymisation_outcome_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.outcome} @ {self.requested_at:%Y-%m-%d}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.outcome == AnonymisationOutcome.PENDING

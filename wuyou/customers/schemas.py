@@ -77,7 +77,7 @@ class PhoneOut(Schema):
 
 
 class AddressOut(Schema):
-    """One of the customer's addresses."""
+    """One of the customer's addresses: masked (street hidden, no map point) where the caller's work needs none."""
 
     id: int
     label: str
@@ -88,6 +88,7 @@ class AddressOut(Schema):
     latitude: float | None
     longitude: float | None
     is_primary: bool
+    masked: bool = False
 
 
 class ContactWindowOut(Schema):

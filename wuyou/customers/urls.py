@@ -12,4 +12,11 @@ urlpatterns = [
     path("customers/<int:customer_id>/timeline/", views.customer_timeline, name="timeline"),
     path("customers/<int:customer_id>/phones/reveal/", views.customer_reveal, name="reveal"),
     path("customers/<int:customer_id>/notes/", views.customer_note, name="note"),
+    path("customers/<int:customer_id>/anonymise/", views.customer_anonymise_request, name="anonymise_request"),
+    path("customers/anonymisations/", views.anonymisation_list, name="anonymisations"),
+    path(
+        "customers/anonymisations/<int:anonymisation_id>/decide/",
+        views.anonymisation_decide,
+        name="anonymisation_decide",
+    ),
 ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Outlet, StaffProfile
 from wuyou.calendars.models import BusinessCalendar, WorkingPeriod
+from wuyou.core.errors import Conflict
 from wuyou.customers.models import Customer
 from wuyou.demo import catalogue
 from wuyou.dispatch.models import FieldEngineer, StartPlace
@@ -122,7 +123,10 @@ def _book(
     )
     if sr.to_verify or sr.address is None or sr.address.latitude is None:
         return False
-    work_order_open(actor=clerk, request=sr, visit=WorkOrderInput(windows=spans))
+    try:
+        work_order_open(actor=clerk, request=sr, visit=WorkOrderInput(windows=spans))
+    except Conflict:
+        return False  # no engineer has room left in the windows: the hotline would offer another day
     return True
 
 

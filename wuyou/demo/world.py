@@ -23,6 +23,9 @@ DEMO_PASSWORD = "wuyou-demo-2026"  # demo only: every demo account shares it
 
 INTEGRATION_USERNAME = "integration"
 
+# The authenticator the demo gives its head-office and admin logins; `wuyou demo totp <username>` reads its code.
+DEMO_AUTHENTICATOR_NAME = "demo authenticator (wuyou demo totp)"
+
 
 FIELD_CALL_TYPES = (CallType.REPAIR, CallType.ORDER_REPORT)
 

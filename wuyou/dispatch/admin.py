@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from wuyou.accounts.actors import actor_for_user
 from wuyou.core.admin import ReadOnlyAdmin
+from wuyou.core.dates import bounded
 from wuyou.core.errors import DomainError
 from wuyou.dispatch.models import AppointmentWindow, DispatchPlan, EngineerDay, FieldEngineer, WorkOrder
 from wuyou.dispatch.services import engineer_day_off_check, engineer_day_save
@@ -32,6 +33,16 @@ class EngineerDayForm(forms.ModelForm):
     class Meta:
         model = EngineerDay
         fields = ("engineer", "day", "is_off", "starts_at", "ends_at", "note")
+
+    # Years far off overflow the time-zone arithmetic (a 500): bounded as everywhere in the UI (wuyou.core.dates).
+    def clean_day(self) -> Any:
+        return bounded(self.cleaned_data.get("day"), self.fields["day"].label or "day")
+
+    def clean_starts_at(self) -> Any:
+        return bounded(self.cleaned_data.get("starts_at"), self.fields["starts_at"].label or "starts_at")
+
+    def clean_ends_at(self) -> Any:
+        return bounded(self.cleaned_data.get("ends_at"), self.fields["ends_at"].label or "ends_at")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

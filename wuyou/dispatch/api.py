@@ -18,13 +18,13 @@ from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, BoundedDate, IdempotencyKey
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.models import DispatchPlan, UnassignedReason, WorkOrder
 from wuyou.dispatch.schemas import (
-    AdjustIn,
     BookIn,
     BookingOptionsOut,
     BookingSlotOut,
     CancelIn,
     PartOut,
     PinIn,
+    PlanAdjustIn,
     PlanIn,
     PlanOut,
     PlanRouteOut,
@@ -78,9 +78,9 @@ def work_order_out(actor: Actor, wo: WorkOrder, today: OutletToday | None = None
         skills=sorted(s.code for s in wo.skills.all()),
         customer_name=sr.customer.name,
         customer_phone=contact.phone,
-        address=wo.address_text,
-        latitude=float(wo.latitude),
-        longitude=float(wo.longitude),
+        address=contact.address,
+        latitude=float(wo.latitude) if contact.address_shown else None,
+        longitude=float(wo.longitude) if contact.address_shown else None,
         window_start=wo.window_start,
         window_end=wo.window_end,
         windows=[WindowOut(start=w.starts_at, end=w.ends_at) for w in wo.windows.all()],
@@ -359,7 +359,7 @@ def plan_detail(request: HttpRequest, plan_id: ObjectId) -> PlanOut:
 
 
 @router.post("/plans/{plan_id}/adjust", response=PlanOut, summary="Move a visit by hand")
-def plan_adjust(request: HttpRequest, plan_id: ObjectId, payload: AdjustIn) -> PlanOut:
+def plan_adjust(request: HttpRequest, plan_id: ObjectId, payload: PlanAdjustIn) -> PlanOut:
     """Reassign or reorder a visit, or take it out of the plan (`engineer_id` null); the plan is re-checked."""
     actor = api_actor(request)
     plan = selectors.plan_get(actor=actor, plan_id=plan_id)

@@ -17,3 +17,10 @@ class DispatchConfig(AppConfig):
 
         # The request page shows its visits; tickets knows nothing of dispatch (ADR 0004).
         request_panel_register("visits", request_visits_panel, 10, slot=AFTER_DISPATCH)
+
+        from wuyou.customers.erasure import eraser_register, open_jobs_register
+        from wuyou.dispatch.erasure import open_visits, visits_erase
+
+        # Anonymising a customer (PIPL art. 47) erases his traces here too; customers knows nothing of this app.
+        open_jobs_register("visits", open_visits)
+        eraser_register("visits", visits_erase)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wuyou.core.dates import BoundedDateField
 from wuyou.core.htmx import set_choices
 from wuyou.products.models import JobType
 
@@ -21,8 +22,10 @@ class OptimiseForm(forms.Form):
     """Ask the optimiser for a plan of the outlet's day."""
 
     outlet = forms.IntegerField(widget=forms.HiddenInput)
-    day = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "hidden"}, format="%Y-%m-%d"), input_formats=["%Y-%m-%d"]
+    day = BoundedDateField(
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "hidden"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
     )
     seconds = forms.IntegerField(
         label=_("Search time (seconds)"),

@@ -104,9 +104,9 @@ class WorkOrderOut(Schema):
     skills: list[str]
     customer_name: str
     customer_phone: str
-    address: str
-    latitude: float
-    longitude: float
+    address: str  # "" where the caller may not see it (an engineer's finished visit)
+    latitude: float | None  # with the address only
+    longitude: float | None
     window_start: dt.datetime | None
     window_end: dt.datetime | None
     windows: list[WindowOut]
@@ -172,7 +172,7 @@ class PlanIn(Schema):
     seconds: int = Field(10, ge=PLAN_SECONDS[0], le=PLAN_SECONDS[1])
 
 
-class AdjustIn(Schema):
+class PlanAdjustIn(Schema):
     """Move a visit by hand: to an engineer's route at a position (end when left out), or out of the plan (null)."""
 
     work_order_id: ObjectId

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -34,7 +35,7 @@ from wuyou.dispatch.problem import (
     seconds_from,
     skills_on,
 )
-from wuyou.routing.optimizer import Engineer, Job, Window, window_options
+from wuyou.routing.optimizer import Engineer, Job, TravelModel, Window, can_do, window_options
 from wuyou.tickets.models import Status
 from wuyou.tickets.selectors import Contact, request_contact
 
@@ -158,6 +159,79 @@ class BookingOption:
     extra_travel_minutes: int | None
 
 
+@dataclass
+class _BookedDay:
+    """An outlet's day as bookings see it: the engineers on shift and the visits already holding their time."""
+
+    origin: dt.datetime
+    engineers: list[Engineer]
+    names: dict[str, str]
+    routes: dict[str, list[Job]]
+
+
+def _booked_day(
+    outlet_id: int, zone: ZoneInfo, day: dt.date, *, leave_out: int, travel: TravelModel
+) -> _BookedDay | None:
+    """The outlet's booked day without visit `leave_out`, or None when no engineer works that day.
+
+    Planned visits hold their engineer's time at their planned start; booked ones nobody has yet take the room
+    they would first fit into, so a window is not offered (nor booked) twice.
+    """
+    outlet = Outlet.objects.get(pk=outlet_id)
+    origin = day_origin(zone, day)
+    shifts = engineer_shifts(outlet, day)
+    if not shifts:
+        return None
+    engineers = [
+        Engineer(
+            key=f"e{s.profile.pk}",
+            start=s.start,
+            end=s.start,
+            shift_start=seconds_from(s.starts_at, origin),
+            shift_end=seconds_from(s.ends_at, origin),
+            skills=s.skills,
+            capacity=s.capacity,
+        )
+        for s in shifts
+    ]
+    routes: dict[str, list[Job]] = defaultdict(list)
+    waiting: list[Job] = []
+    for wo in day_work_orders(outlet_id, origin, origin + dt.timedelta(days=1)):
+        if wo.pk == leave_out:
+            continue
+        if wo.engineer_id is not None and wo.planned_start is not None:
+            start = seconds_from(wo.planned_start, origin)
+            routes[f"e{wo.engineer_id}"].append(job_of(wo, f"wo{wo.pk}", (Window(start, start),)))
+        else:
+            waiting.append(job_of(wo, f"wo{wo.pk}", job_windows(wo, origin, origin)))
+    for route in routes.values():
+        # Visiting order is planned time, not the order of the windows (a long window may be visited late).
+        route.sort(key=lambda j: j.windows[0].start)
+    for job in waiting:
+        taken = window_options(engineers, routes, job, job.windows[:1], travel=travel)
+        if taken and taken[0].engineer is not None:
+            routes[taken[0].engineer].append(job)
+            routes[taken[0].engineer].sort(key=lambda j: j.windows[0].start)
+    names = {f"e{s.profile.pk}": s.profile.display_name for s in shifts}
+    return _BookedDay(origin=origin, engineers=engineers, names=names, routes=routes)
+
+
+def _options(
+    booked: _BookedDay, work_order: WorkOrder, candidates: list[Window], travel: TravelModel
+) -> list[BookingOption]:
+    job = job_of(work_order, "new", ())
+    return [
+        BookingOption(
+            starts_at=booked.origin + dt.timedelta(seconds=option.window.start),
+            ends_at=booked.origin + dt.timedelta(seconds=option.window.end),
+            feasible=option.feasible,
+            engineer=booked.names.get(option.engineer or "", ""),
+            extra_travel_minutes=round(option.extra_travel / 60) if option.extra_travel is not None else None,
+        )
+        for option in window_options(booked.engineers, booked.routes, job, candidates, travel=travel)
+    ]
+
+
 def booking_options(
     *, actor: Actor, work_order: WorkOrder, days: int = BOOKING_DAYS, now: dt.datetime | None = None
 ) -> list[BookingOption]:
@@ -165,71 +239,46 @@ def booking_options(
     from wuyou.dispatch.services import travel_model  # services import this module: late import
 
     now = now or timezone.now()
-    outlet = Outlet.objects.get(pk=work_order.outlet_id)
-    zone = calendar_for_outlet(outlet.pk).zone
+    zone = calendar_for_outlet(work_order.outlet_id).zone
     today = timezone.localtime(now, zone).date()
     travel = travel_model()
     options: list[BookingOption] = []
     for offset in range(max(1, min(days, 14))):
         day = today + dt.timedelta(days=offset)
-        origin = day_origin(zone, day)
-        shifts = engineer_shifts(outlet, day)
-        if not shifts:
-            continue
-        engineers = [
-            Engineer(
-                key=f"e{s.profile.pk}",
-                start=s.start,
-                end=s.start,
-                shift_start=seconds_from(s.starts_at, origin),
-                shift_end=seconds_from(s.ends_at, origin),
-                skills=s.skills,
-                capacity=s.capacity,
-            )
-            for s in shifts
-        ]
-        names = {f"e{s.profile.pk}": s.profile.display_name for s in shifts}
-        routes: dict[str, list[Job]] = defaultdict(list)
-        waiting: list[Job] = []
-        for wo in day_work_orders(outlet.pk, origin, origin + dt.timedelta(days=1)):
-            if wo.pk == work_order.pk:
-                continue
-            windows = job_windows(wo, origin, origin)
-            if wo.engineer_id is not None and wo.planned_start is not None:
-                start = seconds_from(wo.planned_start, origin)
-                routes[f"e{wo.engineer_id}"].append(job_of(wo, f"wo{wo.pk}", (Window(start, start),)))
-            else:
-                waiting.append(job_of(wo, f"wo{wo.pk}", windows))
-        for route in routes.values():
-            # Visiting order is planned time, not the order of the windows (a long window may be visited late).
-            route.sort(key=lambda j: j.windows[0].start)
-        # Booked jobs nobody has yet take their room first, so a slot is not offered twice.
-        for job in waiting:
-            taken = window_options(engineers, routes, job, job.windows[:1], travel=travel)
-            if taken and taken[0].engineer is not None:
-                routes[taken[0].engineer].append(job)
-                routes[taken[0].engineer].sort(key=lambda j: j.windows[0].start)
         candidates = []
         for start_t, end_t in BOOKING_SLOTS:
             slot_start = dt.datetime.combine(day, start_t, tzinfo=zone)
             slot_end = dt.datetime.combine(day, end_t, tzinfo=zone)
-            if slot_end <= now + dt.timedelta(minutes=30):
-                continue
-            candidates.append(Window(seconds_from(max(slot_start, now), origin), seconds_from(slot_end, origin)))
+            if slot_end > now + dt.timedelta(minutes=30):
+                candidates.append((max(slot_start, now), slot_end))
         if not candidates:
             continue
-        job = job_of(work_order, "new", ())
-        for option in window_options(engineers, routes, job, candidates, travel=travel):
-            options.append(
-                BookingOption(
-                    starts_at=origin + dt.timedelta(seconds=option.window.start),
-                    ends_at=origin + dt.timedelta(seconds=option.window.end),
-                    feasible=option.feasible,
-                    engineer=names.get(option.engineer or "", ""),
-                    extra_travel_minutes=round(option.extra_travel / 60) if option.extra_travel is not None else None,
-                )
-            )
+        booked = _booked_day(work_order.outlet_id, zone, day, leave_out=work_order.pk, travel=travel)
+        if booked is None:
+            continue
+        windows = [Window(seconds_from(s, booked.origin), seconds_from(e, booked.origin)) for s, e in candidates]
+        options.extend(_options(booked, work_order, windows, travel))
     return options
+
+
+def booking_fits(*, work_order: WorkOrder, starts_at: dt.datetime, ends_at: dt.datetime) -> BookingOption | None:
+    """Whether an engineer still has room for the visit in this window, given every visit booked so far.
+
+    None when no engineer able to do the job works that day (nothing to hold: the board shows the visit unassigned
+    with its reason and the dispatcher finds someone). Callers that
+    book hold the outlet's booking lock (dispatch.services.work_order_book), so two clerks cannot both take the
+    last room.
+    """
+    from wuyou.dispatch.services import travel_model  # services import this module: late import
+
+    zone = calendar_for_outlet(work_order.outlet_id).zone
+    day = timezone.localtime(starts_at, zone).date()
+    travel = travel_model()
+    booked = _booked_day(work_order.outlet_id, zone, day, leave_out=work_order.pk, travel=travel)
+    if booked is None or not any(can_do(e, job_of(work_order, "new", ())) for e in booked.engineers):
+        return None
+    window = Window(seconds_from(starts_at, booked.origin), seconds_from(ends_at, booked.origin))
+    return _options(booked, work_order, [window], travel)[0]
 
 
 def phone_visible_to_engineer(work_order: WorkOrder, *, today: dt.date) -> bool:

@@ -12,3 +12,9 @@ class FeesConfig(AppConfig):
         from wuyou.tickets.history import history_labels_register
 
         history_labels_register(FeeVerb)  # the request history reads its verbs in words
+
+        from wuyou.customers.erasure import eraser_register
+        from wuyou.fees.erasure import quotes_erase
+
+        # Anonymising a customer (PIPL art. 47) erases his traces here too; customers knows nothing of this app.
+        eraser_register("fee_quotes", quotes_erase)

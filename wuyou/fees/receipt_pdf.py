@@ -7,8 +7,6 @@ the machine (the PDF viewer supplies the glyphs). Text follows the active langua
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -25,10 +23,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from wuyou.core.signatures import signature_png
 from wuyou.fees.selectors import Receipt
 
 FONT = "STSong-Light"
-PNG_PREFIX = "data:image/png;base64,"
 
 
 def _font() -> str:
@@ -60,18 +58,21 @@ def _yuan(amount: Decimal) -> str:
 
 
 def signature_image(data_url: str, *, width: float = 60 * mm) -> Flowable | None:
-    """The customer's drawn signature (a PNG data URL) as an image, or None when there is none or it is unreadable."""
-    if not data_url.startswith(PNG_PREFIX):
+    """The customer's drawn signature as an image, or None when there is none or it is unreadable.
+
+    The stored text is never trusted: wuyou.core.signatures decodes it again under the door's limits (pixels,
+    bytes, format) and re-encodes it, so a decompression bomb or a damaged file reads as "no image".
+    """
+    png = signature_png(data_url)
+    if png is None:
         return None
     try:
-        raw = base64.b64decode(data_url[len(PNG_PREFIX) :], validate=True)
-        reader = ImageReader(io.BytesIO(raw))
-        pixels_wide, pixels_high = reader.getSize()
-    except (binascii.Error, ValueError, OSError, IndexError, TypeError):
+        pixels_wide, pixels_high = ImageReader(io.BytesIO(png)).getSize()
+    except (ValueError, OSError, IndexError, TypeError):
         return None  # a signature that is no image must not stop the receipt
     if not pixels_wide or not pixels_high:
         return None
-    return Image(io.BytesIO(raw), width=width, height=width * pixels_high / pixels_wide)
+    return Image(io.BytesIO(png), width=width, height=width * pixels_high / pixels_wide)
 
 
 def _header(receipt: Receipt, company: str, s: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -153,6 +154,8 @@ def receipt_pdf(receipt: Receipt, *, company: str = "") -> bytes:
     image = signature_image(fee.signature)
     if image is not None:
         story.append(image)
+    elif fee.signature:
+        story.append(_p(_("Signature unreadable"), s["body"]))
     elif not fee.signed_by:
         story.append(_p("—", s["body"]))
     buffer = io.BytesIO()

@@ -22,7 +22,7 @@ from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Role
 from wuyou.accounts.selectors import outlet_contact_ids
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from wuyou.core.signatures import is_drawn_signature
+from wuyou.core.signatures import signature_normalised
 from wuyou.dispatch.models import OPEN, WorkOrder, WorkOrderStatus
 from wuyou.fees.models import FeeQuote, FeeVerb, QuoteStatus
 from wuyou.fees.pricing import QuotePart, visit_quote_preview, visit_service_date, yuan_amount
@@ -119,6 +119,7 @@ def quote_decide(
     note: str = "",
 ) -> FeeQuote:
     """Record the customer's answer: accept (signed), refuse, or dispute (the centre is told and settles it)."""
+    quote_get(actor=actor, quote_id=quote_id)  # another outlet's quote is not found before its input is weighed
     if decision not in DECISIONS:
         raise ValidationFailed(_("Choose accept, refuse or dispute."), field="decision")
     note = (note or "").strip()
@@ -129,8 +130,9 @@ def quote_decide(
         if not signed_by:
             raise ValidationFailed(_("Write the name of the customer who agrees."), field="signed_by")
         _at_most(signed_by, MAX_SIGNER, "signed_by")
-        if not is_drawn_signature(signature):
+        if not signature:
             raise ValidationFailed(_("Have the customer sign the quote on the screen."), field="signature")
+        signature = signature_normalised(signature, field="signature")  # decoded, checked, stored re-encoded
     if decision == "dispute" and not note:
         raise ValidationFailed(_("Write what the customer disputes."), field="note")
     with transaction.atomic():
@@ -183,7 +185,12 @@ def quote_decide(
 
 
 def quote_settle(*, actor: Actor, quote_id: int, customer_pays: Any, note: str) -> FeeQuote:
-    """The centre's answer to a dispute: what the customer pays (0 up to the total), with the reason."""
+    """The centre's answer to a dispute: what the customer pays (0 up to the total), with the reason.
+
+    A quote the actor may not see is not found (404) before his role is weighed (403): no one learns of another
+    outlet's quote by being refused it.
+    """
+    quote_get(actor=actor, quote_id=quote_id)
     if actor.role not in SETTLER_ROLES:
         raise PermissionDenied(_("Only a service manager of the centre settles a disputed charge."))
     note = (note or "").strip()

@@ -40,9 +40,9 @@ class StopOut(Schema):
     customer_name: str
     phone: str | None
     phone_visible: bool
-    address: str
-    latitude: float
-    longitude: float
+    address: str  # "" where the caller may not see it (an engineer's finished visit)
+    latitude: float | None  # with the address only
+    longitude: float | None
     product_model: str
     symptom: str
     window_start: dt.datetime | None

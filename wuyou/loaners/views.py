@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.views import actor_of, require_desk_or_field, staff_view
+from wuyou.core.dates import BoundedDateField
 from wuyou.core.errors import DomainError
 from wuyou.core.htmx import KEPT_WITH_NOT_FOUND, apply_domain_error, found_or_404, refusal_status, set_choices
 from wuyou.loaners import services as loaners_services
@@ -44,7 +45,7 @@ class LendForm(forms.Form):
     """Lend an available loaner against the take-back, on a receipt the customer signs."""
 
     loaner = forms.TypedChoiceField(label=gettext_lazy("Loaner"), coerce=int)
-    due_back_on = forms.DateField(
+    due_back_on = BoundedDateField(
         label=gettext_lazy("Due back on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     receipt_number = forms.CharField(label=gettext_lazy("Receipt number"), max_length=MAX_RECEIPT)

@@ -19,7 +19,6 @@ from wuyou.parts import selectors as parts_selectors
 from wuyou.parts import services as parts_services
 from wuyou.parts.models import Requisition, RequisitionLine, StockMove, StockPlace
 from wuyou.parts.schemas import (
-    AdjustIn,
     CataloguePage,
     CataloguePartOut,
     PartOnVisitIn,
@@ -30,6 +29,7 @@ from wuyou.parts.schemas import (
     RequisitionOut,
     RequisitionPage,
     RequisitionStatusValue,
+    StockAdjustIn,
     StockLineOut,
     StockMoveOut,
     StockMovePage,
@@ -187,7 +187,7 @@ def receive(request: HttpRequest, payload: ReceiveIn, idempotency_key: Idempoten
 
 @router.post("/adjust", response={201: StockMoveOut}, summary="Correct a count")
 @idempotent
-def adjust(request: HttpRequest, payload: AdjustIn, idempotency_key: IdempotencyKey = None) -> StockMoveOut:
+def adjust(request: HttpRequest, payload: StockAdjustIn, idempotency_key: IdempotencyKey = None) -> StockMoveOut:
     """A manager books the counted stock: one adjustment move for the difference, with the reason."""
     move = stock_adjust(
         actor=api_actor(request),

@@ -111,7 +111,7 @@ class ReceiveIn(Schema):
     note: Note = ""
 
 
-class AdjustIn(Schema):
+class StockAdjustIn(Schema):
     """A manager's count: what is on the shelf, and why it differs from the ledger."""
 
     place_id: ObjectId

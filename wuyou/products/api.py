@@ -114,8 +114,9 @@ def unit_list(
 @router.get("/{serial}", response=UnitDetailOut, summary="A unit with its history")
 def unit_detail(request: HttpRequest, serial: Annotated[CleanText, Path(max_length=40)]) -> UnitDetailOut:
     """One visible unit by serial number, with its history across owners."""
-    unit = selectors.unit_get_by_serial(actor=api_actor(request), serial=serial)
-    history = [_event_out(e) for e in selectors.unit_history(unit=unit)[:HISTORY_LIMIT]]
+    actor = api_actor(request)
+    unit = selectors.unit_get_by_serial(actor=actor, serial=serial)
+    history = [_event_out(e) for e in selectors.unit_history(actor=actor, unit=unit)[:HISTORY_LIMIT]]
     return UnitDetailOut(**_unit_fields(unit), history=history)
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.selectors import outlets_visible
+from wuyou.core.dates import BoundedDateField
 from wuyou.core.htmx import set_choices
 from wuyou.customers.models import Customer
 from wuyou.products.selectors import product_models_active
@@ -28,11 +29,11 @@ class UnitRegisterForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
     model = forms.ChoiceField(label=_("Product model"))
-    purchase_date = forms.DateField(
+    purchase_date = BoundedDateField(
         label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     selling_outlet = forms.TypedChoiceField(label=_("Selling outlet"), coerce=int, required=False, empty_value=None)
-    installed_on = forms.DateField(
+    installed_on = BoundedDateField(
         label=_("Installation date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     install_address = forms.TypedChoiceField(label=_("Installed at"), coerce=int, required=False, empty_value=None)

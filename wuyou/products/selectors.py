@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor, Scope
+from wuyou.accounts.selectors import scoped_to_actor
 from wuyou.core.errors import NotFound, ValidationFailed
-from wuyou.customers.selectors import customers_visible
+from wuyou.customers.selectors import customers_visible, engineer_active_jobs
 from wuyou.products.models import ProductModel, Unit, UnitEvent, WarrantyPolicy
 from wuyou.products.policy import (
     FAULT_CAUSES,
@@ -37,7 +38,8 @@ def units_visible(*, actor: Actor) -> QuerySet[Unit]:
     if actor.scope is Scope.ALL:
         return qs
     if actor.scope is Scope.OWN_JOBS:
-        return qs.filter(pk__in=Unit.objects.filter(requests__assignee__user_id=actor.user_id or 0).values("pk"))
+        jobs = engineer_active_jobs(actor.user_id or 0)  # his active jobs' units only: the archive's one rule
+        return qs.none() if jobs is None else qs.filter(pk__in=jobs.values("unit_id"))
     return qs.filter(owner__in=customers_visible(actor=actor))
 
 
@@ -49,9 +51,20 @@ def unit_get_by_serial(*, actor: Actor, serial: str) -> Unit:
     return unit
 
 
-def unit_history(*, unit: Unit) -> QuerySet[UnitEvent]:
-    """The unit's own history across owners, newest first."""
-    return unit.events.select_related("actor__staff").order_by("-occurred_at", "-id")
+def unit_history(*, actor: Actor, unit: Unit) -> QuerySet[UnitEvent]:
+    """The unit's own history across owners, newest first, as the actor may see it.
+
+    A unit passes between owners and outlets: the head office sees every line, anyone else the lines written by the
+    head office or the system and those of his own outlet (region; an engineer his own), not another outlet's work.
+    """
+    qs = unit.events.select_related("actor__staff").order_by("-occurred_at", "-id")
+    if actor.scope is Scope.ALL:
+        return qs
+    shared = Q(actor__isnull=True) | Q(actor__staff__isnull=True) | Q(actor__staff__outlet__isnull=True)
+    if actor.scope is Scope.OWN_JOBS:
+        return qs.filter(shared | Q(actor_id=actor.user_id or 0))
+    own = scoped_to_actor(UnitEvent.objects.filter(unit=unit), actor=actor, outlet="actor__staff__outlet")
+    return qs.filter(shared | Q(pk__in=own.values("pk")))
 
 
 def policy_for_unit(unit: Unit) -> Policy:

@@ -73,7 +73,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     """A unit's facts and its own history across owners."""
     actor = actor_of(request)
     unit = found_or_404(request, _unit_get, actor=actor, unit_id=unit_id)
-    events = list(selectors.unit_history(unit=unit)[:200])
+    events = list(selectors.unit_history(actor=actor, unit=unit)[:200])
     return render(
         request,
         "products/unit_detail.html",

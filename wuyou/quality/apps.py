@@ -18,3 +18,10 @@ class QualityConfig(AppConfig):
         # The request page offers phone guidance and shows its callbacks; tickets knows nothing of quality (ADR 0004).
         request_panel_register("phone_guidance", phone_guidance_panel, 10, slot=AFTER_ACTIONS)
         request_panel_register("callbacks", request_callbacks_panel, 20, slot=AFTER_ACTIONS)
+
+        from wuyou.customers.erasure import eraser_register, open_jobs_register
+        from wuyou.quality.erasure import callbacks_erase, pending_callbacks
+
+        # Anonymising a customer (PIPL art. 47) erases his traces here too; customers knows nothing of this app.
+        open_jobs_register("callbacks", pending_callbacks)
+        eraser_register("callbacks", callbacks_erase)

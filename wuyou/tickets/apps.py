@@ -14,3 +14,15 @@ class TicketsConfig(AppConfig):
 
         history_labels_register(RequestVerb)
         history_labels_register({action: transition.label for action, transition in TRANSITIONS.items()})
+
+        from wuyou.customers.selectors import engineer_active_jobs_register
+        from wuyou.tickets.selectors import engineer_active_jobs
+
+        engineer_active_jobs_register(engineer_active_jobs)
+
+        from wuyou.customers.erasure import eraser_register, open_jobs_register
+        from wuyou.tickets.erasure import open_requests, requests_erase
+
+        # Anonymising a customer (PIPL art. 47) erases his traces here too; customers knows nothing of this app.
+        open_jobs_register("requests", open_requests)
+        eraser_register("requests", requests_erase)

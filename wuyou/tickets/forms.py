@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.selectors import engineers_visible, outlets_visible
+from wuyou.core.dates import BoundedDateField, BoundedDateTimeField
 from wuyou.core.htmx import set_choices
 from wuyou.customers.models import Customer
 from wuyou.products.selectors import units_visible
@@ -50,7 +51,7 @@ FACT_LABELS = {
 
 
 def _datetime_field(label: StrOrPromise) -> forms.DateTimeField:
-    return forms.DateTimeField(
+    return BoundedDateTimeField(
         label=label,
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
@@ -59,7 +60,7 @@ def _datetime_field(label: StrOrPromise) -> forms.DateTimeField:
 
 
 def _date_field(label: StrOrPromise) -> forms.DateField:
-    return forms.DateField(
+    return BoundedDateField(
         label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 

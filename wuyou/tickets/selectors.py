@@ -128,6 +128,11 @@ def request_actions(*, actor: Actor, request: ServiceRequest) -> list[Transition
     return allowed_actions(status=request.status, role=actor.role, call_type=request.call_type)
 
 
+def engineer_active_jobs(user_id: int) -> QuerySet[ServiceRequest]:
+    """The engineer's active jobs: what he may see of customers (the archive asks through this; one rule)."""
+    return ServiceRequest.objects.filter(assignee__user_id=user_id, status__in=ACTIVE_STATUSES)
+
+
 def request_is_active_for(*, actor: Actor, request: ServiceRequest) -> bool:
     """The engineer's job is active: he may see the customer's phone and address."""
     return (

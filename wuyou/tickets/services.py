@@ -21,6 +21,7 @@ from wuyou.customers.models import CustomerPhone, TimelineEntry
 from wuyou.customers.selectors import customers_visible
 from wuyou.customers.services import timeline_record
 from wuyou.products.models import Unit
+from wuyou.products.selectors import units_visible
 from wuyou.products.services import normalise_serial, unit_serviced_record
 from wuyou.tickets.clocks import clocks_for_opening, clocks_on_event, earliest_due
 from wuyou.tickets.intake import IntakeFacts, missing_facts
@@ -153,6 +154,7 @@ def _record(
         ref_label=sr.number or "",
         summary=summary,
         body=note,
+        outlet_id=sr.outlet_id,
     )
     return event
 
@@ -178,14 +180,19 @@ def request_open(*, actor: Actor, intake: RequestInput) -> ServiceRequest:
     )
     if customer is None:
         raise ValidationFailed(_("Unknown customer."), field="customer_id")
+    if customer.anonymised_at is not None:
+        # His record stays for the statistics only: a new call from him is filed as a new customer.
+        raise ValidationFailed(
+            _("This customer's record was anonymised on request: file the caller as a new customer."),
+            field="customer_id",
+        )
     unit = None
     if intake.unit_serial:
-        unit = (
-            Unit.objects.select_related("product_model", "install_address")
-            .filter(serial=normalise_serial(intake.unit_serial))
-            .first()
-        )
-        if unit is None:
+        serial = normalise_serial(intake.unit_serial)
+        unit = Unit.objects.select_related("product_model", "install_address").filter(serial=serial).first()
+        hidden = unit is not None and unit.owner_id != customer.pk and not units_visible(actor=actor).filter(pk=unit.pk)
+        if unit is None or hidden:
+            # A unit the actor may not see reads exactly like one that does not exist: no existence oracle.
             raise ValidationFailed(
                 _("Unknown serial number %(serial)s.") % {"serial": intake.unit_serial[:40]}, field="unit_serial"
             )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor
-from wuyou.accounts.models import Skill, StaffProfile
+from wuyou.accounts.models import Outlet, Skill, StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import (
@@ -23,6 +23,7 @@ from wuyou.dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
+from wuyou.dispatch.selectors import booking_fits
 from wuyou.dispatch.services.plans import URGENT_REPLAN_SECONDS, plan_request
 from wuyou.dispatch.services.routes import (
     MAX_DAYS_AHEAD,
@@ -166,6 +167,8 @@ def work_order_open(*, actor: Actor, request: ServiceRequest, visit: WorkOrderIn
                 data={"work_order": wo.number, "job_type": job_type, "skills": sorted(s.code for s in skills)},
             )
             if visit.windows:
+                _booking_lock(wo)
+                _room_check(wo, visit.windows)
                 _book(actor, wo, list(visit.windows))
     except IntegrityError:
         # Another clerk opened a visit for the request at the same moment (one open visit per request).
@@ -189,9 +192,31 @@ def work_order_book(
     if work_order.status not in BOOKABLE:
         raise TransitionNotAllowed(_("A visit that has started cannot be rebooked."), field="windows")
     with transaction.atomic():
+        _booking_lock(work_order)
+        _room_check(work_order, windows)
         work_order_claim(work_order, expected_version=expected_version, from_status=BOOKABLE)
         _book(actor, work_order, list(windows))
     return work_order
+
+
+def _booking_lock(work_order: WorkOrder) -> None:
+    """One booking of the outlet at a time: each sees the room the ones before it took (a held window)."""
+    Outlet.objects.select_for_update().filter(pk=work_order.outlet_id).first()
+
+
+def _room_check(work_order: WorkOrder, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> None:
+    """A booked window holds an engineer's time: refuse windows no engineer has room for any more (R-D3).
+
+    A day nobody works (no shift at all) is left to the dispatcher, who plans it by hand; several windows need room
+    in one of them.
+    """
+    fits = [booking_fits(work_order=work_order, starts_at=s, ends_at=e) for s, e in windows]
+    if any(fit is None or fit.feasible for fit in fits):
+        return
+    raise Conflict(
+        _("No engineer has room for this visit in that window any more: it has just been booked. Choose another."),
+        field="windows",
+    )
 
 
 def _book(actor: Actor, wo: WorkOrder, windows: list[tuple[dt.datetime, dt.datetime]]) -> None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from tests.field_service import TODAY, catalogue_part, quote_agreed, van_stocked
+from tests.field_service import SIGNATURE, TODAY, catalogue_part, quote_agreed, van_stocked
 from wuyou.dispatch.models import DispatchPlan, PlanStatus, WorkOrder, WorkOrderStatus
 from wuyou.dispatch.services import plan_commit, plan_request, plan_run
 from wuyou.fieldservice.selectors import engineer_day_route
 from wuyou.fieldservice.services import StepInput, work_order_step
 from wuyou.tickets.models import ServiceRequest, Status
-
-SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
 
 
 def test_a_booked_day_is_optimised_committed_and_walked_to_done(field_service, django_capture_on_commit_callbacks):

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from tests.field_service import TODAY, catalogue_part, local, quote_agreed, van_stocked
+from tests.field_service import SIGNATURE, TODAY, catalogue_part, local, quote_agreed, van_stocked
 from wuyou.accounts.models import Skill
 from wuyou.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.customers.models import Address
@@ -34,7 +34,6 @@ from wuyou.routing.optimizer import PIN_SLACK
 from wuyou.tickets.models import ClockOutcome, ClockState, RequestClock, RequestEvent, ServiceRequest, Status
 from wuyou.tickets.services import request_transition
 
-SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
 TOMORROW = TODAY + dt.timedelta(days=1)
 
 
@@ -296,7 +295,10 @@ def test_r_f1_r_f7_unassigned_jobs_come_back_with_their_reason_never_dropped(fie
         request=f.request(),
         visit=WorkOrderInput(skill_codes=("gas",), windows=(window("10:00", "12:00"),)),
     )
-    late = f.work_order(windows=(("21:30", "23:00"),))  # after every shift ends
+    # Booked in the evening, then the customer moved it to after every shift ends (a booking would refuse that now).
+    late = f.work_order(windows=(("19:30", "21:00"),))
+    late.windows.update(starts_at=local(TODAY, "21:30"), ends_at=local(TODAY, "23:00"))
+    WorkOrder.objects.filter(pk=late.pk).update(window_start=local(TODAY, "21:30"), window_end=local(TODAY, "23:00"))
     plan = optimise(f)
     unassigned = {u["job"]: u["reason"] for u in plan.proposal["plan"]["unassigned"]}
     assert unassigned == {key_of(plan, gas): "no_skill", key_of(plan, late): "no_window"}

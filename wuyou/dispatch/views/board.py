@@ -25,6 +25,7 @@ from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import Outlet
 from wuyou.accounts.selectors import calendar_for_outlet, outlets_visible
 from wuyou.accounts.views import desk_actor, staff_view
+from wuyou.core.dates import day_or_default
 from wuyou.core.errors import DomainError
 from wuyou.core.htmx import found_or_404, not_found, refusal_status, render_page_or_partial, wants_partial
 from wuyou.dispatch import selectors, services
@@ -71,12 +72,9 @@ def _today(zone: dt.tzinfo) -> dt.date:
     return timezone.localtime(timezone.now(), zone).date()  # type: ignore[arg-type]
 
 
-def _day(raw: str | None, zone: dt.tzinfo) -> dt.date:
-    """The day asked for; a missing or malformed day is today in the outlet's zone."""
-    try:
-        return dt.date.fromisoformat(raw) if raw else _today(zone)
-    except ValueError:
-        return _today(zone)
+def _day(raw: str | None, zone: dt.tzinfo) -> tuple[dt.date, str]:
+    """The day asked for; a missing one is today in the outlet's zone, and so is a bad one, with the message why."""
+    return day_or_default(raw, _today(zone), label=_("Day"))
 
 
 def board_url(outlet_id: int, day: dt.date) -> str:
@@ -142,11 +140,12 @@ def board(request: HttpRequest) -> HttpResponse:
     actor = desk_actor(request)
     outlet, outlets = _outlet(request, actor, request.GET.get("outlet"))
     zone = _zone(outlet)
-    day = _day(request.GET.get("day"), zone)
+    day, day_error = _day(request.GET.get("day"), zone)
     plan = selectors.latest_plan(actor=actor, outlet_id=outlet.pk, day=day)
     if plan is not None and plan.status not in SHOWN:
         plan = None
-    return _render(request, actor, outlet, day, plan, outlets=outlets, zone=zone)
+    status = 400 if day_error else 200  # a bad day shows today's board, and says why
+    return _render(request, actor, outlet, day, plan, outlets=outlets, zone=zone, alert=day_error, status=status)
 
 
 @require_POST
@@ -156,7 +155,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     actor = desk_actor(request)
     outlet, outlets = _outlet(request, actor, request.POST.get("outlet") or None)
     form = OptimiseForm(request.POST)
-    day = _day(request.POST.get("day"), _zone(outlet))
+    day, _day_error = _day(request.POST.get("day"), _zone(outlet))  # the form tells a bad day beside the plan
     if form.is_valid():
         try:
             services.plan_request(

@@ -8,8 +8,9 @@ import re
 import pytest
 from django.utils import translation
 
-from tests.field_service import SHANGHAI, TODAY
+from tests.field_service import SHANGHAI, SIGNATURE, TODAY
 from wuyou.core.masking import mask_phone
+from wuyou.core.signatures import signature_normalised
 from wuyou.dispatch.models import EngineerDay, WorkOrder, WorkOrderStatus
 from wuyou.dispatch.services import plan_commit, plan_request, plan_run
 from wuyou.fees.pricing import QuotePart
@@ -21,7 +22,7 @@ from wuyou.notifications.models import Message
 from wuyou.products.models import Unit
 from wuyou.tickets.models import RequestEvent, ServiceRequest, Status
 
-SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
+STORED = signature_normalised(SIGNATURE)  # what the door keeps: the image re-encoded
 TOMORROW = TODAY + dt.timedelta(days=1)
 
 
@@ -217,12 +218,12 @@ def test_each_step_form_posts_and_updates_the_visit_up_to_done(field_service, cl
     assert (rated.quality_rating, rated.attitude_rating, rated.signature, rated.signed_by) == (
         4,
         5,
-        SIGNATURE,
+        STORED,
         "李建国",
     )
     # The record so far is on the page
     page = client.get(f"/dispatch/work-orders/{wo.pk}/").content.decode()
-    for shown in ("压缩机不启动", "CAP-001", "TB-2026-0042", "Quality 4/5", f'src="{SIGNATURE}"'):
+    for shown in ("压缩机不启动", "CAP-001", "TB-2026-0042", "Quality 4/5", f'src="{STORED}"'):
         assert shown in page
     response = step(client, wo, step="done")
     assert response.status_code == 302 and response["Location"] == "/my-day/"
@@ -383,6 +384,7 @@ def test_a_bad_day_in_the_address_shows_today_with_a_message(field_service, clie
     f = field_service
     client.force_login(f.network.engineer_a.user)
     response = client.get("/my-day/?day=2026-13-40")
-    assert response.status_code == 200
+    assert response.status_code == 400  # a bad address: today's page comes with the reason
     html = response.content.decode()
-    assert "Give the day as YYYY-MM-DD" in html and "No visits are planned for you on this day." in html
+    assert "give the date as YYYY-MM-DD" in html and "Today is shown." in html
+    assert "No visits are planned for you on this day." in html

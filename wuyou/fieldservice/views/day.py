@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from wuyou.accounts.models import Role
 from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.accounts.views import actor_of, staff_view
+from wuyou.core.dates import day_or_default
 from wuyou.dispatch import selectors
 from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
 from wuyou.fieldservice.selectors import engineer_day_route
@@ -47,13 +48,9 @@ def my_day(request: HttpRequest) -> HttpResponse:
             return redirect("dispatch:board")
         raise Http404()
     today = outlet_today(actor.outlet_id)
-    day, day_error = today, ""
-    raw = request.GET.get("day", "").strip()
-    if raw:
-        try:
-            day = dt.date.fromisoformat(raw)
-        except ValueError:
-            day_error = _("Give the day as YYYY-MM-DD; today is shown.")
+    day, day_error = day_or_default(request.GET.get("day"), today, label=_("Day"))
+    if day_error:
+        day_error = _("%(problem)s Today is shown.") % {"problem": day_error}
     stops = engineer_day_route(actor=actor, day=day)
     prefetch_related_objects([s.work_order.request.customer for s in stops], "phones")
     rows = []
@@ -78,4 +75,4 @@ def my_day(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "open_count": sum(1 for r in rows if not r["finished"]),
     }
-    return render(request, "fieldservice/my_day.html", context)
+    return render(request, "fieldservice/my_day.html", context, status=400 if day_error else 200)

@@ -31,7 +31,9 @@ def test_register_unit_writes_history_and_timeline(network, owner):
         ),
     )
     assert unit.serial == "HXAC2025000001"
-    assert [e.verb for e in unit_history(unit=unit)] == [UnitEvent.Verb.REGISTERED]
+    assert [e.verb for e in unit_history(actor=network.actor(network.clerk_a), unit=unit)] == [
+        UnitEvent.Verb.REGISTERED
+    ]
     assert owner.timeline.filter(ref_kind="unit", ref_id=unit.pk).exists()
 
 

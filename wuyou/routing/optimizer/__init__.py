@@ -26,6 +26,7 @@ from wuyou.routing.optimizer.problem import (
     Visit,
     Window,
     WindowOption,
+    can_do,
     job_windows,
 )
 from wuyou.routing.optimizer.search import solve
@@ -47,6 +48,7 @@ __all__ = [
     "Unassigned",
     "Visit",
     "Window",
+    "can_do",
     "WindowOption",
     "build_model",
     "greedy_plan",

@@ -6,10 +6,11 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from wuyou.core.errors import DomainError
 from wuyou.demo.services import DemoLogin, DemoScale, demo_is_loaded, demo_load, demo_token_issue
-from wuyou.demo.world import DEMO_PASSWORD
+from wuyou.demo.world import DEMO_AUTHENTICATOR_NAME, DEMO_PASSWORD
 
 
 def _non_negative(text: str) -> int:
@@ -104,6 +105,17 @@ class Command(BaseCommand):
         for row in [header, *rows]:
             cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(3)]
             self.stdout.write("  " + "  ".join([*cells, row[3]]))
+        with_code = set(
+            TOTPDevice.objects.filter(
+                name=DEMO_AUTHENTICATOR_NAME, confirmed=True, user__username__in=[row.username for row in logins]
+            ).values_list("user__username", flat=True)
+        )
+        if with_code:
+            names = ", ".join(row.username for row in logins if row.username in with_code)
+            self.stdout.write(
+                f"Second step for {names}: after the password they ask for a one-time code; "
+                "`wuyou demo totp <username>` prints it (e.g. `wuyou demo totp manager`)."
+            )
 
 
 def _width(text: str) -> int:

@@ -1,31 +1,41 @@
-"""Login (rate-limited), the staff-only view guard and the actor in every template."""
+"""The staff-only view guard (login and second factor), the actor in every template; the login pages are in
+`views.login` and `views.second_factor`."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
-from django.conf import settings
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from wuyou.accounts.actors import Actor, Scope, actor_for_user
 from wuyou.accounts.models import Role, StaffProfile
+from wuyou.accounts.twofactor import second_factor_step
 from wuyou.core.errors import DomainError, NotFound, PermissionDenied
 from wuyou.core.htmx import not_found
 
 security_log = logging.getLogger("wuyou.security")
 
 View = Callable[..., HttpResponse]
+
+
+def to_second_factor(request: HttpRequest, step: str, back: str | None = None) -> HttpResponse:
+    """Send a logged-in user who has not passed the second factor to its page, coming back where they were."""
+    htmx = getattr(request, "htmx", None)
+    if back is None:
+        back = (htmx.current_url_abs_path if htmx else None) or request.get_full_path()
+    url = f"{reverse(step)}?{urlencode({'next': back})}"
+    if htmx:
+        return HttpResponseClientRedirect(url)
+    return HttpResponseRedirect(url)
 
 
 def actor_context(request: HttpRequest) -> dict[str, Any]:
@@ -64,7 +74,8 @@ def require_desk_or_field(actor: Actor) -> None:
 
 
 def staff_view(view: View) -> View:
-    """Login required; scope misses become 404 and stray domain errors a message page, never a 500."""
+    """Login (and, where due, the second factor) required; scope misses become 404 and stray domain errors a
+    message page, never a 500."""
 
     @wraps(view)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -76,6 +87,9 @@ def staff_view(view: View) -> View:
                 back = htmx.current_url_abs_path or request.get_full_path()
                 return HttpResponseClientRedirect(redirect_to_login(back)["Location"])
             return redirect_to_login(request.get_full_path())
+        step = second_factor_step(request)
+        if step is not None:
+            return to_second_factor(request, step)
         try:
             return view(request, *args, **kwargs)
         except NotFound:
@@ -84,39 +98,3 @@ def staff_view(view: View) -> View:
             return render(request, "error.html", {"message": exc.message}, status=exc.status)
 
     return guarded
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login with a language switch and a failure limit per username and address."""
-
-    template_name = "accounts/login.html"
-    redirect_authenticated_user = True
-
-    def _limit_key(self) -> str:
-        username = (self.request.POST.get("username") or "").strip().lower()[:150]
-        address = self.request.META.get("REMOTE_ADDR", "")
-        digest = hashlib.sha256(f"{username}|{address}".encode()).hexdigest()[:32]
-        return f"wuyou:login-failures:{digest}"
-
-    @staticmethod
-    def _limit() -> tuple[int, int]:
-        attempts, _sep, seconds = str(getattr(settings, "WUYOU_LOGIN_RATE", "10/300")).partition("/")
-        return int(attempts or 10), int(seconds or 300)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        attempts, _seconds = self._limit()
-        if (cache.get(self._limit_key()) or 0) >= attempts:
-            security_log.warning("login refused: too many failures address=%s", request.META.get("REMOTE_ADDR", ""))
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("Too many failed attempts. Wait a few minutes and try again."))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
-        _attempts, seconds = self._limit()
-        key = self._limit_key()
-        failures = (cache.get(key) or 0) + 1
-        cache.set(key, failures, seconds)
-        security_log.warning("login failed failures=%s address=%s", failures, self.request.META.get("REMOTE_ADDR", ""))
-        return super().form_invalid(form)

@@ -1,8 +1,9 @@
-"""Writes to the customer archive and its timeline."""
+"""Writes to the customer archive and its timeline: filing customers, call notes, the timeline, reveals."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -15,7 +16,16 @@ from wuyou.accounts.selectors import outlets_visible
 from wuyou.core.errors import PermissionDenied, ValidationFailed
 from wuyou.core.geo import check_coordinates, great_circle_km
 from wuyou.core.phones import InvalidPhone, parse_phone
-from wuyou.customers.models import Address, ContactWindow, Customer, CustomerPhone, PersonalDataReveal, TimelineEntry
+from wuyou.customers.models import (
+    Address,
+    ContactWindow,
+    Customer,
+    CustomerPhone,
+    PersonalDataReveal,
+    TimelineEntry,
+)
+
+audit_log = logging.getLogger("wuyou.audit")
 
 
 @dataclass(frozen=True)
@@ -226,10 +236,15 @@ def timeline_record(
     ref_id: int | None = None,
     ref_label: str = "",
     occurred_at: dt.datetime | None = None,
+    outlet_id: int | None = None,
 ) -> TimelineEntry:
-    """Append a line to a customer's timeline; other apps call this inside their own transaction."""
+    """Append a line to a customer's timeline; other apps call this inside their own transaction.
+
+    `outlet_id`: where the line was written (it shows there and at the head office); default the actor's outlet.
+    """
     return TimelineEntry.objects.create(
         customer_id=customer_id,
+        outlet_id=outlet_id if outlet_id is not None else (actor.outlet_id if actor else None),
         occurred_at=occurred_at or timezone.now(),
         kind=kind,
         summary=summary[:500],

@@ -1,0 +1,19 @@
+"""What quality holds of a customer who is anonymised (callbacks): registered with customers.erasure in ready()."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from wuyou.customers.erasure import ErasureSubject, rows_redact
+from wuyou.quality.models import Callback, CallbackStatus
+
+
+def pending_callbacks(customer_id: int) -> list[str]:
+    """Callbacks still to make: he would be called on a number that is gone."""
+    pending = Callback.objects.filter(request__customer_id=customer_id, status=CallbackStatus.PENDING)
+    return [_("callback on %(request)s") % {"request": cb.request} for cb in pending.select_related("request")]
+
+
+def callbacks_erase(subject: ErasureSubject) -> int:
+    """Redact what the follow-up staff wrote down; outcomes and times stay for the satisfaction figures."""
+    return rows_redact(Callback.objects.filter(request__customer_id=subject.customer_id), subject, ["note"])
