@@ -33,13 +33,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: install
-	$(BIN)/wuyou demo
+	$(BIN)/wuyou demo --port $(PORT)
 	@echo
 	@echo "Wuyou: http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/v1/docs) — Ctrl-C stops it."
 	$(BIN)/wuyou serve --port $(PORT)
 
 demo: install
-	$(BIN)/wuyou demo
+	$(BIN)/wuyou demo --port $(PORT)
 
 # Browser tests drive Debian's Chromium; CJK fonts make Chinese pages render (and screenshots readable).
 chromium:

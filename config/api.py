@@ -124,6 +124,7 @@ class WuyouAPI(NinjaAPI):
         from wuyou.fees.api import router as fees_router
         from wuyou.fieldservice.api import router as fieldservice_router
         from wuyou.loaners.api import router as loans_router
+        from wuyou.notifications.api import router as inbox_router
         from wuyou.parts.api import router as parts_router
         from wuyou.products.api import lookup_router
         from wuyou.products.api import router as units_router
@@ -139,6 +140,7 @@ class WuyouAPI(NinjaAPI):
         self.add_router("/fees", fees_router)
         self.add_router("/parts", parts_router)
         self.add_router("/loans", loans_router)
+        self.add_router("/inbox", inbox_router)
 
     @property
     def urls(self) -> tuple[list[Any], str, str]:

@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from our static files, not a CDN
     "template_partials",
     "django_tasks",
-    "django_tasks_db",
+    "wuyou.core.apps.BackgroundTasksConfig",  # django_tasks_db, named for people (Background tasks)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -237,3 +237,9 @@ EMAIL_USE_TLS = WUYOU_EMAIL_USE_TLS and not EMAIL_USE_SSL
 # Bounds each SMTP step, so a send always ends well inside the outbox's claim lease (5 minutes).
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = WUYOU_EMAIL_FROM
+
+# Geocoding (docs/geocoding.md): "gazetteer" (offline, ships with Wuyou) or "amap" (AMap web service, needs a key; the
+# address then leaves the machine). The gazetteer always stands behind a web provider.
+WUYOU_GEOCODER = os.environ.get("WUYOU_GEOCODER", "gazetteer").strip() or "gazetteer"
+WUYOU_AMAP_KEY = os.environ.get("WUYOU_AMAP_KEY", "")
+WUYOU_GEOCODER_TIMEOUT = float(os.environ.get("WUYOU_GEOCODER_TIMEOUT", "3"))

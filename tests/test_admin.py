@@ -196,3 +196,21 @@ def test_every_admin_form_refuses_far_dates_with_a_message_not_a_500(admin_clien
         assert "1900-01-01" in response.content.decode(), opts.label
         tried += 1
     assert tried >= 3
+
+
+def test_the_admin_names_things_for_people_not_by_their_codes(admin_client, world):
+    """Issue 13 item 11: no "Tasks Database Backend", no "DBTaskResult object (…)", no "536 appointment_confirmed"."""
+    from django.apps import apps as django_apps
+    from django.utils import translation
+    from django_tasks_db.models import DBTaskResult
+
+    from wuyou.tickets.models import RequestClock
+
+    with translation.override("zh-hans"):
+        assert str(django_apps.get_app_config("django_tasks_database").verbose_name) == "后台任务"
+        clock = RequestClock(request_id=536, step="appointment_confirmed")
+        assert "appointment_confirmed" not in str(clock) and str(clock).startswith("#536 · ")
+    result = DBTaskResult(task_path="wuyou.dispatch.tasks.plan_optimise", status="READY", backend_name="default")
+    assert "object (" not in str(result)
+    page = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Tasks Database Backend" not in page

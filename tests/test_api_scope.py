@@ -43,6 +43,7 @@ NEUTRAL_PARAMS = {
     "days",
     "open",
     "returned",
+    "backlog",
 }
 # Routes that answer from the working-day calendar alone: no customer data to leak (their outlet scope is tested in
 # wuyou/calendars/tests/test_checks.py).

@@ -16,6 +16,8 @@ import pytest
 from config.api import api
 from tests.test_api_scope import leaks, outlet_b_callers, readable
 from wuyou.customers.models import PersonalDataReveal
+from wuyou.fees.models import InvoiceRequest
+from wuyou.notifications.models import Message
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
@@ -80,8 +82,35 @@ def write_routes() -> list[tuple[str, str, Any]]:
     return routes
 
 
-def aimed_at_a(a_world) -> list[tuple[str, str, Any]]:
+def invoice_of(wo: Any) -> InvoiceRequest:
+    """An invoice request of outlet A's visit, for the finance desk's write (R-B5)."""
+    return InvoiceRequest.objects.get_or_create(
+        work_order=wo,
+        defaults={
+            "outlet_id": wo.outlet_id,
+            "title_kind": "personal",
+            "title": "李建国",
+            "email": "a@example.com",
+            "amount": "1.00",
+        },
+    )[0]
+
+
+def message_of(staff: Any) -> Message:
+    """A message in an outlet-A clerk's inbox: nobody else marks it read."""
+    return Message.objects.create(
+        recipient=staff.user,
+        channel="console",
+        kind="clock_warning",
+        subject="SR990101777777 即将超时",
+        dedupe_key=f"scope-walk:{staff.pk}",
+        inbox=True,
+    )
+
+
+def aimed_at_a(a_world, network) -> list[tuple[str, str, Any]]:
     ids = {
+        "message_id": message_of(network.clerk_a).pk,
         "customer_id": a_world["customer"].pk,
         "request_id": a_world["request"].pk,
         "serial": a_world["unit"].serial,
@@ -92,6 +121,7 @@ def aimed_at_a(a_world) -> list[tuple[str, str, Any]]:
         "take_back_id": a_world["take_back"].pk,
         "loan_id": a_world["loan"].pk,
         "quote_id": a_world["work_order"].quotes.get().pk,
+        "invoice_id": invoice_of(a_world["work_order"]).pk,
     }
     calls = []
     for method, path, body in write_routes():
@@ -120,7 +150,7 @@ def test_no_outlet_b_caller_may_write_to_outlet_a_objects(network, a_world):
         "timeline": a_world["customer"].timeline.count(),
     }
     failures = []
-    calls = aimed_at_a(a_world)
+    calls = aimed_at_a(a_world, network)
     for who, caller in outlet_b_callers(network).items():
         for method, path, body in calls:
             response = caller.send(method, path, body)
@@ -135,3 +165,4 @@ def test_no_outlet_b_caller_may_write_to_outlet_a_objects(network, a_world):
     assert (a_world["request"].status, a_world["request"].version) == before["request"]
     assert a_world["customer"].timeline.count() == before["timeline"]
     assert not PersonalDataReveal.objects.exists()
+    assert not Message.objects.filter(read_at__isnull=False).exists()

@@ -12,12 +12,37 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 SETTINGS_MODULE = "config.settings"
+
+# The command line speaks one language, for every subcommand (issue 13 item 12): `--language`, else the environment's.
+LANGUAGES = ("zh-hans", "en")
+_language = "en"  # set by main() before any subcommand runs
+
+
+def language_from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """zh-hans when the locale (LC_ALL, else LC_MESSAGES, else LANG) is Chinese (zh*), else en."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "zh-hans" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def activate_language() -> None:
+    """Make the command line's language Django's active one (help, answers, errors)."""
+    from django.utils import translation
+
+    translation.activate(_language)
 
 
 @dataclass(frozen=True)
@@ -25,7 +50,7 @@ class Subcommand:
     """A `wuyou` subcommand: its name, one-line help, how to set up its parser, and what it runs."""
 
     name: str
-    help: str
+    help: str | Promise
     run: Callable[[argparse.Namespace], int]
     configure: Callable[[argparse.ArgumentParser], None] | None = None
     passthrough: bool = False  # hands its remaining arguments on to Django untouched
@@ -36,7 +61,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {}
 
 def subcommand(
     name: str,
-    help: str,
+    help: str | Promise,
     configure: Callable[[argparse.ArgumentParser], None] | None = None,
     passthrough: bool = False,
 ) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
@@ -55,6 +80,7 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    activate_language()
 
 
 def manage(*args: str) -> None:
@@ -83,20 +109,20 @@ def prepare_database() -> None:
 
 
 def _configure_serve(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default %(default)s)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn web worker processes (default %(default)s)")
+    parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default %(default)s)"))
+    parser.add_argument("--port", type=int, default=8000, help=_("port to listen on (default %(default)s)"))
+    parser.add_argument("--workers", type=int, default=2, help=_("gunicorn web worker processes (default %(default)s)"))
     parser.add_argument(
         "--task-workers",
         type=int,
         default=1,
-        help="background task worker processes (db_worker; default %(default)s; 0 for none)",
+        help=_("background task worker processes (db_worker; default %(default)s; 0 for none)"),
     )
     parser.add_argument(
         "--sweepers",
         type=int,
         default=1,
-        help="deadline sweeper processes (default %(default)s; 0 when another host runs it)",
+        help=_("deadline sweeper processes (default %(default)s; 0 when another host runs it)"),
     )
 
 
@@ -175,7 +201,11 @@ class Supervisor:
                 for name, child in self.children:
                     if child.poll() is not None:
                         exited = child.returncode
-                        print(f"wuyou: {name} exited with status {exited}; stopping the others", file=sys.stderr)
+                        print(
+                            _("wuyou: %(name)s exited with status %(status)s; stopping the others")
+                            % {"name": name, "status": exited},
+                            file=sys.stderr,
+                        )
                         break
                 else:
                     time.sleep(poll_seconds)
@@ -201,7 +231,9 @@ class Supervisor:
 
 @subcommand(
     "serve",
-    "migrate, collect static files, then run gunicorn, the task worker and the deadline sweeper until Ctrl-C",
+    gettext_lazy(
+        "migrate, collect static files, then run gunicorn, the task worker and the deadline sweeper until Ctrl-C"
+    ),
     configure=_configure_serve,
 )
 def run_serve(args: argparse.Namespace) -> int:
@@ -220,8 +252,17 @@ def run_serve(args: argparse.Namespace) -> int:
         sweepers=args.sweepers,
     )
     print(
-        f"Wuyou is starting on http://{args.host}:{args.port}/ ({args.workers} web workers, "
-        f"{args.task_workers} task workers, {args.sweepers} deadline sweeper). Ctrl-C stops it.",
+        _(
+            "Wuyou is starting on http://%(host)s:%(port)s/ (%(workers)s web workers, %(task_workers)s task workers, "
+            "%(sweepers)s deadline sweeper). Ctrl-C stops it."
+        )
+        % {
+            "host": args.host,
+            "port": args.port,
+            "workers": args.workers,
+            "task_workers": args.task_workers,
+            "sweepers": args.sweepers,
+        },
         flush=True,
     )
     return Supervisor(commands, cwd=base_dir).run()
@@ -232,8 +273,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
 @subcommand(
     "demo",
-    "migrate, then load the demo data once and print the demo logins (wuyou demo --help for options); "
-    "wuyou demo totp <username>: a demo login's current one-time code",
+    gettext_lazy(
+        "migrate, then load the demo data once and print the demo logins (wuyou demo --help for options); "
+        "wuyou demo totp <username>: a demo login's current one-time code"
+    ),
     passthrough=True,
 )
 def run_demo(args: argparse.Namespace) -> int:
@@ -241,8 +284,10 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.rest[:1] == ["totp"]:
         manage("demo_totp", *args.rest[1:])
         return 0
-    if not {"-h", "--help"} & set(args.rest):
-        prepare_database()
+    if {"-h", "--help"} & set(args.rest):
+        command_help("demo")  # Wuyou's options only, without touching the database
+        return 0
+    prepare_database()
     manage("load_demo", *args.rest)
     return 0
 
@@ -252,7 +297,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 @subcommand(
     "sweep",
-    "run the deadline sweeper: warn and escalate due requests (wuyou sweep --once, --interval S)",
+    gettext_lazy("run the deadline sweeper: warn and escalate due requests (wuyou sweep --once, --interval S)"),
     passthrough=True,
 )
 def run_sweep(args: argparse.Namespace) -> int:
@@ -267,21 +312,21 @@ def run_sweep(args: argparse.Namespace) -> int:
 def _configure_calendar(parser: argparse.ArgumentParser) -> None:
     checks = parser.add_subparsers(dest="check", metavar="<check>", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--outlet", help="an outlet's code: its calendar instead of the organisation's")
-    common.add_argument("--json", action="store_true", help="print the answer as JSON")
-    add = checks.add_parser("add-workdays", parents=[common], help="the date N working days after a date")
-    add.add_argument("date", help="YYYY-MM-DD")
-    add.add_argument("n", help="working days to add (0 or more)")
-    hours = checks.add_parser("add-hours", parents=[common], help="the moment H business hours after a moment")
-    hours.add_argument("start", help='"YYYY-MM-DD HH:MM" on the calendar\'s wall clock')
-    hours.add_argument("hours", help="business hours to add (0 or more, fractions allowed)")
-    day = checks.add_parser("is-workday", parents=[common], help="whether a date is a working day, and why")
-    day.add_argument("date", help="YYYY-MM-DD")
+    common.add_argument("--outlet", help=_("an outlet's code: its calendar instead of the organisation's"))
+    common.add_argument("--json", action="store_true", help=_("print the answer as JSON"))
+    add = checks.add_parser("add-workdays", parents=[common], help=_("the date N working days after a date"))
+    add.add_argument("date", help=_("YYYY-MM-DD"))
+    add.add_argument("n", help=_("working days to add (0 or more)"))
+    hours = checks.add_parser("add-hours", parents=[common], help=_("the moment H business hours after a moment"))
+    hours.add_argument("start", help=_('"YYYY-MM-DD HH:MM" on the calendar\'s wall clock'))
+    hours.add_argument("hours", help=_("business hours to add (0 or more, fractions allowed)"))
+    day = checks.add_parser("is-workday", parents=[common], help=_("whether a date is a working day, and why"))
+    day.add_argument("date", help=_("YYYY-MM-DD"))
 
 
 @subcommand(
     "calendar",
-    "check the working-day calendar: add-workdays, add-hours, is-workday (wuyou calendar --help)",
+    gettext_lazy("check the working-day calendar: add-workdays, add-hours, is-workday (wuyou calendar --help)"),
     configure=_configure_calendar,
 )
 def run_calendar(args: argparse.Namespace) -> int:
@@ -302,7 +347,14 @@ def run_calendar(args: argparse.Namespace) -> int:
         else:
             answer = checks.answer_is_workday(calendar, args.date)
     except DomainError as error:
-        print(f"wuyou calendar: {error.field}: {error.message}", file=sys.stderr)
+        labels = {
+            "date": _("date"),
+            "n": _("working days"),
+            "start": _("start"),
+            "hours": _("business hours"),
+            "outlet": _("outlet"),
+        }
+        print(f"wuyou calendar: {labels.get(error.field or '', error.field)}: {error.message}", file=sys.stderr)
         return 2
     print(json.dumps(answer.facts, ensure_ascii=False) if args.json else answer.line)
     return 0
@@ -313,7 +365,9 @@ def run_calendar(args: argparse.Namespace) -> int:
 
 @subcommand(
     "dispatch",
-    "plan a day from a JSON problem file: wuyou dispatch solve problem.json [--seconds N] [--output plan.json]",
+    gettext_lazy(
+        "plan a day from a JSON problem file: wuyou dispatch solve problem.json [--seconds N] [--output plan.json]"
+    ),
     passthrough=True,
 )
 def run_dispatch(args: argparse.Namespace) -> int:
@@ -327,7 +381,7 @@ def run_dispatch(args: argparse.Namespace) -> int:
 
 @subcommand(
     "policy",
-    "warranty policies as YAML: wuyou policy load FILE, wuyou policy export [-o FILE] (docs/policies.md)",
+    gettext_lazy("warranty policies as YAML: wuyou policy load FILE, wuyou policy export [-o FILE] (docs/policies.md)"),
     passthrough=True,
 )
 def run_policy(args: argparse.Namespace) -> int:
@@ -340,21 +394,24 @@ def run_policy(args: argparse.Namespace) -> int:
 
 @subcommand(
     "fees",
-    "quote a job with its explanations: wuyou fees quote --serial S --job-type repair --cause quality …",
+    gettext_lazy("quote a job with its explanations: wuyou fees quote --serial S --job-type repair --cause quality …"),
     passthrough=True,
 )
 def run_fees(args: argparse.Namespace) -> int:
     setup_django()
     if not {"-h", "--help"} & set(args.rest):
         prepare_database()
-    manage("fees", *(args.rest or ["--help"]))
+    rest = list(args.rest)
+    if rest[:1] == ["quote"] and not any(a == "--language" or a.startswith("--language=") for a in rest):
+        rest += ["--language", _language]  # the explanations in the command line's language
+    manage("fees", *(rest or ["--help"]))
     return 0
 
 
 # -- wuyou migrate ---------------------------------------------------------------------------------
 
 
-@subcommand("migrate", "apply database migrations and create the cache table")
+@subcommand("migrate", gettext_lazy("apply database migrations and create the cache table"))
 def run_migrate(args: argparse.Namespace) -> int:
     setup_django()
     prepare_database()
@@ -369,13 +426,13 @@ def _configure_backup(parser: argparse.ArgumentParser) -> None:
         "--output",
         "-o",
         type=Path,
-        help="the new file to write, or a folder for it (default var/backups/wuyou-<date>-<time>.sqlite3 or .dump)",
+        help=_("the new file to write, or a folder for it (default var/backups/wuyou-<date>-<time>.sqlite3 or .dump)"),
     )
 
 
 @subcommand(
     "backup",
-    "back the database up while it runs: SQLite's backup API or pg_dump, checked (docs/deploying.md)",
+    gettext_lazy("back the database up while it runs: SQLite's backup API or pg_dump, checked (docs/deploying.md)"),
     configure=_configure_backup,
 )
 def run_backup(args: argparse.Namespace) -> int:
@@ -404,13 +461,15 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def _configure_restore(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", type=Path, help="a file written by `wuyou backup`")
-    parser.add_argument("--yes", action="store_true", help="replace a database that holds data without asking")
+    parser.add_argument("path", type=Path, help=_("a file written by `wuyou backup`"))
+    parser.add_argument("--yes", action="store_true", help=_("replace a database that holds data without asking"))
 
 
 @subcommand(
     "restore",
-    "replace the database with a backup: wuyou restore PATH [--yes] (stop the server first; docs/deploying.md)",
+    gettext_lazy(
+        "replace the database with a backup: wuyou restore PATH [--yes] (stop the server first; docs/deploying.md)"
+    ),
     configure=_configure_restore,
 )
 def run_restore(args: argparse.Namespace) -> int:
@@ -453,10 +512,69 @@ def run_restore(args: argparse.Namespace) -> int:
 # -- wuyou manage ----------------------------------------------------------------------------------
 
 
-@subcommand("manage", "run any Django management command: wuyou manage <command> [options]", passthrough=True)
+@subcommand(
+    "manage", gettext_lazy("run any Django management command: wuyou manage <command> [options]"), passthrough=True
+)
 def run_manage(args: argparse.Namespace) -> int:
     setup_django()
     manage(*(args.rest or ["help"]))
+    return 0
+
+
+# -- wuyou help ------------------------------------------------------------------------------------
+
+# The Django command behind each pass-through subcommand: its help is shown as Wuyou's own (`wuyou demo --help`).
+DJANGO_COMMANDS = {"demo": "load_demo", "sweep": "sweep", "dispatch": "dispatch", "policy": "policy", "fees": "fees"}
+DJANGO_GENERIC_OPTIONS = frozenset(
+    {"--version", "-v", "--settings", "--pythonpath", "--traceback", "--no-color", "--force-color", "--skip-checks"}
+)
+COMMAND_NOTES: dict[str, Promise] = {
+    "demo": gettext_lazy("wuyou demo totp <username> prints a demo login's current one-time code."),
+}
+
+
+def command_help(name: str) -> None:
+    """Print a pass-through subcommand's help: prog `wuyou NAME`, its own options, none of Django's generic ones."""
+    from django.core.management import get_commands, load_command_class
+
+    django_name = DJANGO_COMMANDS[name]
+    command = load_command_class(get_commands()[django_name], django_name)
+    command.suppressed_base_arguments = set(DJANGO_GENERIC_OPTIONS)
+    parser = command.create_parser("wuyou", name)
+    for action in parser._actions:  # --skip-checks is added outside `suppressed_base_arguments`
+        if DJANGO_GENERIC_OPTIONS & set(action.option_strings):
+            action.help = argparse.SUPPRESS
+    parser.description = str(SUBCOMMANDS[name].help)
+    if name in COMMAND_NOTES:
+        parser.epilog = str(COMMAND_NOTES[name])
+    parser.print_help()
+
+
+def _configure_help(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "topic", nargs="?", metavar="<command>", help=_("a wuyou command, or a Django command (as for wuyou manage)")
+    )
+
+
+@subcommand("help", gettext_lazy("show the help of a command: wuyou help <command>"), configure=_configure_help)
+def run_help(args: argparse.Namespace) -> int:
+    topic = args.topic
+    if topic is None:
+        build_parser().print_help()
+        return 0
+    if topic in DJANGO_COMMANDS:
+        command_help(topic)
+        return 0
+    if topic in SUBCOMMANDS:
+        if SUBCOMMANDS[topic].passthrough:
+            return SUBCOMMANDS[topic].run(argparse.Namespace(command=topic, rest=["--help"]))
+        try:
+            build_parser().parse_args([topic, "--help"])
+        except SystemExit as exit_:
+            return exit_.code if isinstance(exit_.code, int) else 0
+        return 0
+    setup_django()
+    manage("help", topic)  # a Django command: `wuyou manage` tells people to type `wuyou help <subcommand>`
     return 0
 
 
@@ -467,26 +585,69 @@ def build_parser() -> argparse.ArgumentParser:
     """The `wuyou` argument parser with one sub-parser per registered subcommand."""
     parser = argparse.ArgumentParser(
         prog="wuyou",
-        description="Wuyou (无忧) customer-service management: run the server, load the demo, manage the database.",
+        description=_(
+            "Wuyou (无忧) customer-service management: run the server, load the demo, manage the database. "
+            "wuyou help <command> shows a command's help."
+        ),
     )
-    commands = parser.add_subparsers(dest="command", metavar="<command>", title="commands")
+    parser.add_argument(  # read by main() before the command name; here for the help
+        "--language",
+        choices=LANGUAGES,
+        help=_("the language of help, answers and errors (default from LC_ALL or LANG: zh* is zh-hans, else en)"),
+    )
+    commands = parser.add_subparsers(dest="command", metavar="<command>", title=_("commands"))
     for command in SUBCOMMANDS.values():
-        sub = commands.add_parser(
-            command.name, help=command.help, description=command.help, add_help=not command.passthrough
-        )
+        text = str(command.help)
+        sub = commands.add_parser(command.name, help=text, description=text, add_help=not command.passthrough)
         if command.configure is not None:
             command.configure(sub)
         if command.passthrough:
-            sub.add_argument("arguments", nargs="*", help="handed on to Django untouched")
+            sub.add_argument("arguments", nargs="*", help=_("handed on to Django untouched"))
     return parser
 
 
+def _global_language(arguments: list[str]) -> tuple[str | None, list[str]]:
+    """`--language X` (or `--language=X`) given before the command name, and the arguments without it."""
+    language = None
+    while arguments:
+        if arguments[0] == "--language" and len(arguments) > 1:
+            language, arguments = arguments[1], arguments[2:]
+        elif arguments[0].startswith("--language="):
+            language, arguments = arguments[0].split("=", 1)[1], arguments[1:]
+        else:
+            break
+    return language, arguments
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `wuyou` console script."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    """Entry point of the `wuyou` console script: `wuyou [--language L] <command> …`."""
+    global _language
+    language, arguments = _global_language(list(sys.argv[1:] if argv is None else argv))
+    _language = language if language in LANGUAGES else language_from_environment()
+    setup_django()  # the language applies to the help too
+    from django.utils import translation
+
+    previous = translation.get_language()
+    activate_language()
+    try:
+        if language is not None and language not in LANGUAGES:
+            build_parser().error(
+                _("--language: %(value)s is not one of %(choices)s")
+                % {"value": language, "choices": ", ".join(LANGUAGES)}
+            )
+        return _run(arguments)
+    finally:  # a caller in the same process (tests) keeps its language
+        translation.activate(previous) if previous else translation.deactivate()
+
+
+def _run(arguments: list[str]) -> int:
     if arguments and arguments[0] in SUBCOMMANDS and SUBCOMMANDS[arguments[0]].passthrough:
         # Everything after the name belongs to Django, options included: argparse must not see it.
-        return SUBCOMMANDS[arguments[0]].run(argparse.Namespace(command=arguments[0], rest=arguments[1:]))
+        name, rest = arguments[0], arguments[1:]
+        if rest[:1] in (["-h"], ["--help"]) and name in DJANGO_COMMANDS:
+            command_help(name)
+            return 0
+        return SUBCOMMANDS[name].run(argparse.Namespace(command=name, rest=rest))
     parser = build_parser()
     args = parser.parse_args(arguments)
     if args.command is None:

@@ -1,14 +1,16 @@
-"""API endpoints of the customer archive: search/list, create, card, timeline, notes, phone reveal."""
+"""API endpoints of the customer archive: search/list, create, card, edit, merge, timeline, notes, phone reveal."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router
 
 from wuyou.accounts.actors import Actor, api_actor
+from wuyou.core.errors import ValidationFailed
 from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import OFFSET_MAX, PAGE_MAX, CleanText, IdempotencyKey, ObjectId
 from wuyou.customers import selectors, services
@@ -19,6 +21,10 @@ from wuyou.customers.schemas import (
     CustomerIn,
     CustomerOut,
     CustomerPage,
+    CustomerPatchIn,
+    MergeIn,
+    MergeOut,
+    MovedOut,
     NoteIn,
     PhoneOut,
     RevealedPhones,
@@ -90,6 +96,7 @@ def customer_out(
         consent_marketing=customer.consent_marketing,
         note=customer.note,
         created_at=customer.created_at,
+        version=customer.version,
     )
 
 
@@ -134,6 +141,8 @@ def customer_create(
 ) -> CustomerOut:
     """File a customer with phones, addresses and contact windows (retry-safe with Idempotency-Key)."""
     actor = api_actor(request)
+    if not payload.file_anyway:
+        services.duplicates_refuse(actor=actor, phones=list(payload.phones))
     created = services.customer_create(
         actor=actor,
         profile=services.CustomerInput(
@@ -245,3 +254,74 @@ def customer_phones_reveal(request: HttpRequest, customer_id: ObjectId, payload:
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     numbers = services.customer_reveal_phones(actor=actor, customer=customer, reason=payload.reason)
     return RevealedPhones(customer_id=customer.pk, phones=numbers, revealed_at=timezone.now())
+
+
+def expected_version(body_version: int | None, if_match: str | None) -> int | None:
+    """The version the client last saw: from the body, else from `If-Match: "<version>"`."""
+    if body_version is not None or if_match is None:
+        return body_version
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 9:
+        raise ValidationFailed(_('If-Match must carry the customer\'s version, e.g. "3".'), field="If-Match")
+    return int(tag)
+
+
+@router.patch("/{customer_id}", response=CustomerOut, summary="Edit a customer's record")
+def customer_edit(
+    request: HttpRequest,
+    customer_id: ObjectId,
+    payload: CustomerPatchIn,
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match", max_length=40),
+) -> CustomerOut:
+    """Change the fields sent, checked as at creation; 409 when the record moved past the version sent."""
+    actor = api_actor(request)
+    services.customer_edit(
+        actor=actor,
+        customer_id=customer_id,
+        changes=services.CustomerEdit(
+            name=payload.name,
+            kind=payload.kind,
+            contact_person=payload.contact_person,
+            phones=None if payload.phones is None else list(payload.phones),
+            addresses=None
+            if payload.addresses is None
+            else [
+                services.AddressEdit(
+                    id=a.id,
+                    city=a.city,
+                    detail=a.detail,
+                    district=a.district,
+                    label=a.label,
+                    latitude=a.latitude,
+                    longitude=a.longitude,
+                )
+                for a in payload.addresses
+            ],
+            contact_windows=None
+            if payload.contact_windows is None
+            else [
+                services.ContactWindowInput(days=w.days, starts_at=w.starts_at, ends_at=w.ends_at)
+                for w in payload.contact_windows
+            ],
+            dont_call_at_work=payload.dont_call_at_work,
+            consent_service_calls=payload.consent_service_calls,
+            consent_marketing=payload.consent_marketing,
+            note=payload.note,
+        ),
+        expected_version=expected_version(payload.version, if_match),
+    )
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    response["ETag"] = f'"{customer.version}"'
+    return customer_out(actor, customer)
+
+
+@router.post("/{customer_id}/merge", response=MergeOut, summary="Merge a duplicate into this customer")
+def customer_merge(request: HttpRequest, customer_id: ObjectId, payload: MergeIn) -> MergeOut:
+    """Move everything of `other_id` to this record and hide the other one (head-office service manager)."""
+    actor = api_actor(request)
+    survivor, moved = services.customer_merge(actor=actor, survivor_id=customer_id, loser_id=payload.other_id)
+    return MergeOut(
+        customer=customer_out(actor, selectors.customer_get(actor=actor, customer_id=survivor.pk)),
+        moved=[MovedOut(label=m.label, count=m.count) for m in moved],
+    )

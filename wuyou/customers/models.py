@@ -28,6 +28,17 @@ class Customer(TimeStampedModel):
     consent_marketing = models.BooleanField(_("consents to marketing"), default=False)
     note = models.TextField(_("note"), blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # Optimistic lock of the record (core.locks.version_claim): a stale edit form is refused, not applied.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # A duplicate merged into another record keeps its row (hidden from lists and search) and points at the survivor.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -61,6 +72,16 @@ class CustomerPhone(models.Model):
         return self.number
 
 
+class GeoPrecision(models.TextChoices):
+    """How finely an address's map point is known (wuyou.core.geocoding's precisions, and a point set by hand)."""
+
+    ADDRESS = "address", _("house number (geocoded)")
+    STREET = "street", _("street (approximate)")
+    DISTRICT = "district", _("district (approximate)")
+    CITY = "city", _("city (approximate)")
+    MANUAL = "manual", _("set on the map")
+
+
 class Address(models.Model):
     """One of a customer's addresses, with coordinates for routing."""
 
@@ -73,6 +94,11 @@ class Address(models.Model):
     detail = models.CharField(_("street address"), max_length=200)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # How the point was found (docs/geocoding.md): blank when typed in as coordinates, a geocoder's precision when
+    # placed from the address text (approximate unless "address"), "manual" when an agent moved it on the map.
+    geo_precision = models.CharField(
+        _("map point precision"), max_length=10, blank=True, choices=GeoPrecision.choices, default=""
+    )
     is_primary = models.BooleanField(_("primary"), default=False)
 
     class Meta:

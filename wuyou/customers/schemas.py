@@ -49,6 +49,9 @@ class CustomerIn(Schema):
     consent_service_calls: bool = True
     consent_marketing: bool = False
     note: CleanText = Field("", max_length=4000)
+    file_anyway: bool = Field(
+        False, description="File even though a customer you can see already has one of these phones (else 409)."
+    )
 
 
 class NoteIn(Schema):
@@ -116,6 +119,7 @@ class CustomerOut(Schema):
     consent_marketing: bool
     note: str
     created_at: dt.datetime
+    version: int = Field(description='The record\'s version: send it back as `version` or `If-Match: "<version>"`.')
 
 
 class CustomerPage(Schema):
@@ -157,3 +161,43 @@ class RevealedPhones(Schema):
     customer_id: int
     phones: list[str]
     revealed_at: dt.datetime
+
+
+class AddressEditIn(AddressIn):
+    """An address of the edited record: with the `id` of one of his addresses it is changed in place, else added."""
+
+    id: ObjectId | None = None
+
+
+class CustomerPatchIn(Schema):
+    """The fields to change (absent ones stay); a list replaces the whole list (addresses not sent are removed)."""
+
+    version: int | None = Field(None, ge=1, le=2**31, description='The version edited; or send `If-Match: "<n>"`.')
+    kind: CustomerKindValue | None = None
+    name: CleanText | None = Field(None, min_length=1, max_length=100)
+    contact_person: CleanText | None = Field(None, max_length=100)
+    phones: list[CleanText] | None = Field(None, min_length=1, max_length=10)
+    addresses: list[AddressEditIn] | None = Field(None, max_length=20)
+    contact_windows: list[ContactWindowIn] | None = Field(None, max_length=10)
+    dont_call_at_work: bool | None = None
+    consent_service_calls: bool | None = None
+    consent_marketing: bool | None = None
+    note: CleanText | None = Field(None, max_length=4000)
+
+
+class MergeIn(Schema):
+    """The duplicate record to merge into this one (head-office service manager)."""
+
+    other_id: ObjectId
+
+
+class MovedOut(Schema):
+    label: str
+    count: int
+
+
+class MergeOut(Schema):
+    """The surviving record and what moved to it."""
+
+    customer: CustomerOut
+    moved: list[MovedOut]

@@ -36,7 +36,7 @@ def engineer_active_jobs(user_id: int) -> QuerySet[Any] | None:
 
 def customers_visible(*, actor: Actor) -> QuerySet[Customer]:
     """Customers the actor may see: all, a region's, an outlet's (incl. its requests'), or own jobs'."""
-    qs = Customer.objects.all()
+    qs = Customer.objects.filter(merged_into__isnull=True)  # a record merged into another is hidden
     scope = actor.scope
     if scope is Scope.ALL:
         return qs

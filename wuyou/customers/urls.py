@@ -12,6 +12,9 @@ urlpatterns = [
     path("customers/<int:customer_id>/timeline/", views.customer_timeline, name="timeline"),
     path("customers/<int:customer_id>/phones/reveal/", views.customer_reveal, name="reveal"),
     path("customers/<int:customer_id>/notes/", views.customer_note, name="note"),
+    path("customers/<int:customer_id>/map/", views.address_place, name="address_place"),
+    path("customers/<int:customer_id>/edit/", views.customer_edit, name="edit"),
+    path("customers/<int:customer_id>/merge/", views.customer_merge, name="merge"),
     path("customers/<int:customer_id>/anonymise/", views.customer_anonymise_request, name="anonymise_request"),
     path("customers/anonymisations/", views.anonymisation_list, name="anonymisations"),
     path(

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wuyou.accounts.models import Outlet, Skill, StaffProfile
 from wuyou.calendars.models import BusinessCalendar
@@ -24,7 +25,7 @@ class DispatchVerb(models.TextChoices):
 
 
 class StartPlace(models.TextChoices):
-    HOME = "home", _("Home")
+    HOME = "home", pgettext_lazy("where an engineer starts his day", "Home")
     OUTLET = "outlet", _("Outlet")
 
 

@@ -3,27 +3,50 @@ and the receipt (R-B3, R-B4). Explanations follow the request's language (Accept
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from wuyou.accounts.actors import api_actor
 from wuyou.core.errors import NotFound
-from wuyou.core.schemas import PAGE_MAX, ObjectId
+from wuyou.core.idempotency import idempotent
+from wuyou.core.schemas import PAGE_MAX, BoundedDate, IdempotencyKey, ObjectId
 from wuyou.dispatch.selectors import work_order_get
+from wuyou.fees import payments as payment_services
 from wuyou.fees import services as fees_services
-from wuyou.fees.models import AGREED, FeeQuote
+from wuyou.fees.models import AGREED, FeeQuote, InvoiceRequest, Payment, PaymentMethod
 from wuyou.fees.pricing import QuotePart, parts_quote
-from wuyou.fees.schemas import DecisionIn, FeeQuoteOut, QuoteIn, QuoteOut, ReceiptOut, SettleIn, VisitQuoteIn
+from wuyou.fees.schemas import (
+    DecisionIn,
+    FeeQuoteOut,
+    InvoiceIn,
+    InvoiceOut,
+    IssueIn,
+    PaymentIn,
+    PaymentOut,
+    QuoteIn,
+    QuoteOut,
+    ReceiptOut,
+    SettleIn,
+    TakingsOut,
+    VisitPaymentsOut,
+    VisitQuoteIn,
+)
 from wuyou.fees.selectors import (
+    invoices_visible,
+    paid_on,
+    payment_summary,
     quote_current,
     quote_lines_explained,
     quote_options_explained,
     quotes_disputed,
     receipt_for,
+    takings,
 )
 from wuyou.products.explanations import quote_as_dict
 
@@ -194,6 +217,137 @@ def receipt(request: HttpRequest, work_order_id: ObjectId) -> dict[str, Any]:
         "customer_total": found.customer_total,
         "customer_pays": found.customer_pays,
         "settlement_note": fee.settlement_note,
+        "paid": found.paid,
+        "balance_due": found.balance_due,
+        "payments": [payment_out(p, balance_due=found.balance_due) for p in found.payments],
         "issued_at": found.issued_at,
         "pdf_url": reverse("fees:receipt_pdf", args=[wo.pk]),
+    }
+
+
+# -- payments, invoices, the day's takings (R-B5) ------------------------------------------------------------------
+
+
+def payment_out(payment: Payment, *, balance_due: Decimal | None = None) -> dict[str, Any]:
+    """A payment; `balance_due` is what the customer still owes on its quote (now)."""
+    if balance_due is None:
+        balance_due = payment.quote.customer_pays - paid_on(payment.quote)
+    return {
+        "id": payment.pk,
+        "work_order_id": payment.work_order_id,
+        "quote": payment.quote.number,
+        "method": payment.method,
+        "method_label": payment.get_method_display(),
+        "amount": payment.amount,
+        "reference": payment.reference,
+        "recorded_by": payment.recorded_by.get_username() if payment.recorded_by else "",
+        "recorded_at": payment.created_at,
+        "day": payment.day,
+        "balance_due": balance_due,
+    }
+
+
+def invoice_out(invoice: InvoiceRequest) -> dict[str, Any]:
+    return {
+        "id": invoice.pk,
+        "work_order_id": invoice.work_order_id,
+        "work_order": invoice.work_order.number,
+        "title_kind": invoice.title_kind,
+        "title": invoice.title,
+        "tax_number": invoice.tax_number,
+        "email": invoice.email,
+        "amount": invoice.amount,
+        "status": invoice.status,
+        "requested_at": invoice.created_at,
+        "issued_at": invoice.issued_at,
+        "invoice_number": invoice.invoice_number,
+    }
+
+
+@router.get("/work-orders/{work_order_id}/payments", response=VisitPaymentsOut, summary="What the customer paid")
+def visit_payments(request: HttpRequest, work_order_id: ObjectId) -> dict[str, Any]:
+    """The agreed amount, each payment (method, amount, transaction number), the balance due, the invoice request."""
+    found = payment_summary(work_order_get(actor=api_actor(request), work_order_id=work_order_id))
+    return {
+        "work_order_id": work_order_id,
+        "quote": found.quote.number if found.quote is not None else None,
+        "agreed": found.agreed,
+        "customer_pays": found.customer_pays,
+        "paid": found.paid,
+        "balance_due": found.balance_due,
+        "payments": [payment_out(p, balance_due=found.balance_due) for p in found.payments],
+        "invoice": invoice_out(found.invoice) if found.invoice is not None else None,
+    }
+
+
+@router.post(
+    "/work-orders/{work_order_id}/payments", response={201: PaymentOut}, summary="Record what the customer paid"
+)
+@idempotent
+def payment_create(
+    request: HttpRequest, work_order_id: ObjectId, payload: PaymentIn, idempotency_key: IdempotencyKey = None
+) -> Status:
+    """Once the customer agreed to the quote: payments add up to what he pays at most; non-cash needs a reference."""
+    payment = payment_services.payment_record(
+        actor=api_actor(request),
+        work_order_id=work_order_id,
+        method=payload.method,
+        amount=payload.amount,
+        reference=payload.reference,
+    )
+    return Status(201, payment_out(payment))
+
+
+@router.post(
+    "/work-orders/{work_order_id}/invoice", response={201: InvoiceOut}, summary="The customer asks for an invoice"
+)
+@idempotent
+def invoice_create(
+    request: HttpRequest, work_order_id: ObjectId, payload: InvoiceIn, idempotency_key: IdempotencyKey = None
+) -> Status:
+    """A personal or company title (with its 18-character unified social credit code) and the e-invoice's e-mail."""
+    invoice = payment_services.invoice_request(
+        actor=api_actor(request),
+        work_order_id=work_order_id,
+        title_kind=payload.title_kind,
+        title=payload.title,
+        tax_number=payload.tax_number,
+        email=payload.email,
+    )
+    return Status(201, invoice_out(invoice))
+
+
+@router.get("/invoices", response=list[InvoiceOut], summary="Invoice requests for the finance desk")
+def invoice_list(
+    request: HttpRequest, status: Annotated[Literal["requested", "issued"] | None, Query(None)] = None
+) -> list[dict[str, Any]]:
+    """The customers' invoice requests of the desk's outlets (head office: all), oldest first."""
+    actor = api_actor(request)
+    if not actor.can_run_desk:
+        return []  # engineers and sales reps see no invoice requests (a list, like every list, not a refusal)
+    return [invoice_out(i) for i in invoices_visible(actor=actor, status=status)[:PAGE_MAX]]
+
+
+@router.post("/invoices/{invoice_id}/issue", response=InvoiceOut, summary="Mark an invoice issued")
+def invoice_issue(request: HttpRequest, invoice_id: ObjectId, payload: IssueIn) -> dict[str, Any]:
+    invoice = payment_services.invoice_issue(
+        actor=api_actor(request), invoice_id=invoice_id, invoice_number=payload.invoice_number
+    )
+    return invoice_out(invoice)
+
+
+@router.get("/takings", response=TakingsOut, summary="The day's takings per engineer and method")
+def takings_of_day(request: HttpRequest, day: Annotated[BoundedDate | None, Query(None)] = None) -> dict[str, Any]:
+    """Sums of the day's payments per engineer and method, of the caller's outlet (head office: every outlet);
+    `day` defaults to today."""
+    day = day or timezone.localdate()
+    actor = api_actor(request)
+    # Engineers and sales reps see no takings: an empty day, like every list, not a refusal (the scope walk's rule).
+    rows = takings(actor=actor, day=day) if actor.can_run_desk else []
+    by_method = {m: sum((r.by_method[m] for r in rows), Decimal("0.00")) for m in PaymentMethod.values}
+    return {
+        "day": day,
+        "rows": [r.__dict__ for r in rows],
+        "by_method": by_method,
+        "total": sum(by_method.values(), Decimal("0.00")),
     }

@@ -10,7 +10,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from wuyou.accounts.models import Outlet, StaffProfile
 from wuyou.core.models import TimeStampedModel
 from wuyou.dispatch.models import WorkOrder
 
@@ -23,6 +25,9 @@ class FeeVerb(models.TextChoices):
     REFUSED = "fee_refused", _("Quote refused")
     DISPUTED = "fee_disputed", _("Quote disputed")
     SETTLED = "fee_settled", _("Dispute settled")
+    PAID = "fee_paid", _("Payment recorded")
+    INVOICE_REQUESTED = "fee_invoice_requested", _("Invoice requested")
+    INVOICE_ISSUED = "fee_invoice_issued", _("Invoice issued")
 
 
 class QuoteStatus(models.TextChoices):
@@ -54,7 +59,7 @@ class FeeQuote(TimeStampedModel):
     job_type = models.CharField(_("job type"), max_length=20)
     fault_cause = models.CharField(_("fault cause"), max_length=20)
     service_date = models.DateField(_("service date"))
-    policy_code = models.CharField(_("policy"), max_length=60)
+    policy_code = models.CharField(pgettext_lazy("a warranty policy", "policy"), max_length=60)
     policy_version = models.CharField(_("policy version"), max_length=60)
     lines = models.JSONField(_("lines"), default=list)
     options = models.JSONField(_("return and exchange options"), default=list, blank=True)
@@ -108,3 +113,96 @@ class FeeQuote(TimeStampedModel):
     def customer_pays(self) -> Decimal:
         """What the customer pays: the centre's settlement when there was one, else the quoted share."""
         return Decimal(self.settled_total if self.settled_total is not None else self.customer_total)
+
+
+# -- what the customer paid on site, and his invoice request (R-B5) ----------------------------------------------
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    BANK_CARD = "bank_card", _("Bank card")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+
+class Payment(TimeStampedModel):
+    """Money the customer handed over for an agreed quote: how, how much, the transaction number, who took it.
+
+    Several payments may add up to what the customer pays; never more. `day` is the outlet's local day it was
+    taken (the day's takings read it) and `engineer` the visit's engineer who collected it.
+    """
+
+    work_order = models.ForeignKey(
+        WorkOrder, on_delete=models.PROTECT, related_name="payments", verbose_name=_("work order")
+    )
+    quote = models.ForeignKey(FeeQuote, on_delete=models.PROTECT, related_name="payments", verbose_name=_("quote"))
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="+", verbose_name=_("outlet"))
+    engineer = models.ForeignKey(
+        StaffProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("engineer")
+    )
+    method = models.CharField(_("method"), max_length=16, choices=PaymentMethod.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reference = models.CharField(_("transaction number"), max_length=64, blank=True)
+    day = models.DateField(_("day"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["outlet", "day"], name="fee_payment_outlet_day")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="fee_payment_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(method="cash") | ~models.Q(reference=""), name="fee_payment_reference_unless_cash"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_id} {self.method} {self.amount}"
+
+
+class InvoiceTitle(models.TextChoices):
+    PERSONAL = "personal", _("Personal (个人)")
+    COMPANY = "company", _("Company")
+
+
+class InvoiceStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ISSUED = "issued", _("Issued")
+
+
+class InvoiceRequest(TimeStampedModel):
+    """The customer's request for an e-invoice (发票) of a visit, for the finance desk to issue."""
+
+    work_order = models.OneToOneField(
+        WorkOrder, on_delete=models.PROTECT, related_name="invoice_request", verbose_name=_("work order")
+    )
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="+", verbose_name=_("outlet"))
+    title_kind = models.CharField(_("title type"), max_length=10, choices=InvoiceTitle.choices)
+    title = models.CharField(_("invoice title"), max_length=100)
+    tax_number = models.CharField(_("tax number"), max_length=18, blank=True)
+    email = models.EmailField(_("e-mail for the e-invoice"), max_length=254)
+    amount = models.DecimalField(_("amount paid"), max_digits=12, decimal_places=2)
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice request")
+        verbose_name_plural = _("invoice requests")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"

@@ -25,6 +25,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Sp
 
 from wuyou.core.signatures import signature_png
 from wuyou.fees.selectors import Receipt
+from wuyou.products.explanations import rule_label
 
 FONT = "STSong-Light"
 
@@ -83,7 +84,7 @@ def _header(receipt: Receipt, company: str, s: dict[str, ParagraphStyle]) -> lis
     facts = [
         (pgettext("fee receipt", "Receipt"), fee.number),
         (_("Date"), issued.strftime("%Y-%m-%d %H:%M")),
-        (_("Visit"), wo.number),
+        (pgettext("the visit's number", "Visit"), wo.number),
         (_("Customer"), sr.customer.name),
         (_("Address"), wo.address_text),
         (_("Unit"), f"{unit.serial} · {unit.product_model.code} {unit.product_model.name}" if unit else "—"),
@@ -110,7 +111,7 @@ def _lines(receipt: Receipt, s: dict[str, ParagraphStyle]) -> Table:
         name = line.name if not line.code or line.kind != "part" else f"{line.name} ({line.code})"
         if line.serials:
             name += "\n" + _("Serial: %(serials)s") % {"serials": ", ".join(line.serials)}
-        why = "\n".join([f"{line.rule} · {line.version}", line.explanation, *line.notes])
+        why = "\n".join([f"{rule_label(line.rule)} · {line.version}", line.explanation, *line.notes])
         rows.append(
             [
                 _p(name, s["body"]),
@@ -134,6 +135,20 @@ def _lines(receipt: Receipt, s: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
+def _payments(receipt: Receipt, s: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """What the customer paid (method, transaction number, amount) and the balance due (R-B5)."""
+    story: list[Flowable] = [_p(_("Payments"), s["h2"])]
+    for payment in receipt.payments:
+        reference = f" · {payment.reference}" if payment.reference else ""
+        when = timezone.localtime(payment.created_at).strftime("%Y-%m-%d %H:%M")
+        story.append(_p(f"{when} · {payment.get_method_display()}{reference} · {_yuan(payment.amount)}", s["body"]))
+    if not receipt.payments:
+        story.append(_p(_("Nothing paid yet."), s["body"]))
+    story.append(_p(_("Paid: %(paid)s") % {"paid": _yuan(receipt.paid)}, s["body"]))
+    story.append(_p(_("Balance due: %(balance)s") % {"balance": _yuan(receipt.balance_due)}, s["total"]))
+    return story
+
+
 def receipt_pdf(receipt: Receipt, *, company: str = "") -> bytes:
     """The receipt as PDF bytes: header, lines with rules and serials, totals, settlement, signature, options."""
     s = _styles()
@@ -142,6 +157,7 @@ def receipt_pdf(receipt: Receipt, *, company: str = "") -> bytes:
     story.append(_p(_("Total: %(total)s") % {"total": _yuan(receipt.total)}, s["body"]))
     story.append(_p(_("Customer's share as quoted: %(share)s") % {"share": _yuan(receipt.customer_total)}, s["body"]))
     story.append(_p(_("The customer pays: %(pays)s") % {"pays": _yuan(receipt.customer_pays)}, s["total"]))
+    story += _payments(receipt, s)
     if fee.settlement_note:
         story.append(_p(_("Settled by the service centre"), s["h2"]))
         story.append(_p(fee.settlement_note, s["body"]))

@@ -142,5 +142,95 @@ class ReceiptOut(Schema):
     customer_total: Decimal
     customer_pays: Decimal
     settlement_note: str
+    paid: Decimal
+    balance_due: Decimal
+    payments: list[PaymentOut]
     issued_at: dt.datetime
     pdf_url: str
+
+
+# -- payments, invoices, the day's takings (R-B5) ------------------------------------------------------------------
+
+PaymentMethodValue = Literal["cash", "wechat", "alipay", "bank_card", "bank_transfer"]
+
+
+class PaymentIn(Schema):
+    """Money the customer paid on site: how, how much (yuan), and the transaction number unless in cash."""
+
+    method: PaymentMethodValue
+    amount: Yuan = Field(gt=0)
+    reference: CleanText = Field("", max_length=64, description="Transaction number; required unless cash.")
+
+
+class PaymentOut(Schema):
+    id: int
+    work_order_id: int
+    quote: str
+    method: str
+    method_label: str
+    amount: Decimal
+    reference: str
+    recorded_by: str
+    recorded_at: dt.datetime
+    day: dt.date
+    balance_due: Decimal
+
+
+class InvoiceIn(Schema):
+    """The customer's invoice (发票) request: a personal or company title, the company's tax number, the e-mail."""
+
+    title_kind: Literal["personal", "company"]
+    title: CleanText = Field(min_length=1, max_length=100)
+    tax_number: CleanText = Field("", max_length=30, description="统一社会信用代码, 18 characters (company titles).")
+    email: CleanText = Field(min_length=3, max_length=254)
+
+
+class InvoiceOut(Schema):
+    id: int
+    work_order_id: int
+    work_order: str
+    title_kind: str
+    title: str
+    tax_number: str
+    email: str
+    amount: Decimal
+    status: str
+    requested_at: dt.datetime
+    issued_at: dt.datetime | None
+    invoice_number: str
+
+
+class IssueIn(Schema):
+    invoice_number: CleanText = Field("", max_length=40)
+
+
+class VisitPaymentsOut(Schema):
+    """A visit's money: what the customer pays, the payments, the balance due, his invoice request."""
+
+    work_order_id: int
+    quote: str | None
+    agreed: bool
+    customer_pays: Decimal
+    paid: Decimal
+    balance_due: Decimal
+    payments: list[PaymentOut]
+    invoice: InvoiceOut | None
+
+
+class TakingsRowOut(Schema):
+    outlet: str
+    engineer_id: int | None
+    engineer: str
+    by_method: dict[str, Decimal]
+    count: int
+    total: Decimal
+
+
+class TakingsOut(Schema):
+    day: dt.date
+    rows: list[TakingsRowOut]
+    by_method: dict[str, Decimal]
+    total: Decimal
+
+
+ReceiptOut.model_rebuild()

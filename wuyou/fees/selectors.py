@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from wuyou.accounts.actors import Actor
-from wuyou.core.errors import NotFound, ValidationFailed
+from wuyou.accounts.selectors import scoped_to_actor
+from wuyou.core.errors import NotFound, PermissionDenied, ValidationFailed
 from wuyou.dispatch.models import WorkOrder
 from wuyou.dispatch.selectors import work_order_get, work_orders_visible
-from wuyou.fees.models import AGREED, FeeQuote, QuoteStatus
+from wuyou.fees.models import AGREED, FeeQuote, InvoiceRequest, InvoiceStatus, Payment, PaymentMethod, QuoteStatus
 from wuyou.parts.models import Part, StockMove, StockMoveKind
 from wuyou.products.explanations import explain
 from wuyou.products.policy import Explanation
@@ -147,6 +148,12 @@ class Receipt:
     customer_total: Decimal
     customer_pays: Decimal
     issued_at: dt.datetime
+    payments: tuple[Payment, ...] = ()
+    paid: Decimal = Decimal("0.00")
+
+    @property
+    def balance_due(self) -> Decimal:
+        return self.customer_pays - self.paid
 
 
 def receipt_for(*, actor: Actor, work_order_id: int) -> Receipt:
@@ -176,6 +183,7 @@ def receipt_for(*, actor: Actor, work_order_id: int) -> Receipt:
         for line in current.lines
     )
     options = tuple(_explained(o["explanation"]) for o in current.options if o.get("eligible"))
+    payments = tuple(payments_of(current))
     return Receipt(
         work_order=wo,
         quote=current,
@@ -185,6 +193,8 @@ def receipt_for(*, actor: Actor, work_order_id: int) -> Receipt:
         customer_total=current.customer_total,
         customer_pays=current.customer_pays,
         issued_at=current.settled_at or current.decided_at or current.created_at,
+        payments=payments,
+        paid=sum((p.amount for p in payments), Decimal("0.00")),
     )
 
 
@@ -217,3 +227,122 @@ def _labour_name(line: Mapping[str, Any]) -> str:
     if line.get("kind") == "software_setup":
         return _("Software and set-up")
     return str(line.get("name", ""))
+
+
+# -- payments, invoices and the day's takings (R-B5) --------------------------------------------------------------
+
+
+CENTS = Decimal("0.01")
+
+
+def payments_of(quote: FeeQuote) -> list[Payment]:
+    """What the customer paid against a quote, in the order it was taken."""
+    return list(quote.payments.select_related("recorded_by").order_by("created_at", "pk"))
+
+
+def paid_on(quote: FeeQuote) -> Decimal:
+    """The sum paid against a quote."""
+    total = quote.payments.aggregate(total=Sum("amount"))["total"]
+    return Decimal(total if total is not None else 0).quantize(CENTS)
+
+
+@dataclass(frozen=True)
+class PaymentSummary:
+    """A visit's money: what the customer pays under the agreed quote, what he paid, what is left, his invoice."""
+
+    work_order: WorkOrder
+    quote: FeeQuote | None
+    customer_pays: Decimal
+    payments: tuple[Payment, ...]
+    paid: Decimal
+    invoice: InvoiceRequest | None
+
+    @property
+    def agreed(self) -> bool:
+        return self.quote is not None and self.quote.status in AGREED
+
+    @property
+    def balance_due(self) -> Decimal:
+        return self.customer_pays - self.paid
+
+
+def payment_summary(work_order: WorkOrder) -> PaymentSummary:
+    """The money of a visit the caller has already found in scope."""
+    current = quote_current(work_order)
+    agreed = current is not None and current.status in AGREED
+    payments = tuple(payments_of(current)) if current is not None and agreed else ()
+    return PaymentSummary(
+        work_order=work_order,
+        quote=current,
+        customer_pays=current.customer_pays if current is not None and agreed else Decimal("0.00"),
+        payments=payments,
+        paid=sum((p.amount for p in payments), Decimal("0.00")),
+        invoice=InvoiceRequest.objects.filter(work_order=work_order).first(),
+    )
+
+
+def payments_visible(*, actor: Actor) -> QuerySet[Payment]:
+    """Payments of the outlets the actor sees (an engineer: those he collected)."""
+    return scoped_to_actor(Payment.objects.all(), actor=actor, own_jobs="engineer__user_id")
+
+
+def invoices_visible(*, actor: Actor, status: str | None = None) -> QuerySet[InvoiceRequest]:
+    """Invoice requests of the outlets the actor sees, oldest first; for the desk (others see none)."""
+    if not actor.can_run_desk:
+        return InvoiceRequest.objects.none()
+    qs = scoped_to_actor(
+        InvoiceRequest.objects.select_related("work_order", "work_order__request", "outlet"), actor=actor
+    )
+    if status is not None:
+        if status not in InvoiceStatus.values:
+            raise ValidationFailed(_("Choose requested or issued."), field="status")
+        qs = qs.filter(status=status)
+    return qs.order_by("created_at", "pk")
+
+
+def invoice_get(*, actor: Actor, invoice_id: int) -> InvoiceRequest:
+    found = invoices_visible(actor=actor).filter(pk=invoice_id).first()
+    if found is None:
+        raise NotFound(_("No such invoice request."))
+    return found
+
+
+@dataclass(frozen=True)
+class TakingsRow:
+    """One engineer's takings of the day: the sum per method, the count of payments and the total."""
+
+    outlet: str
+    engineer_id: int | None
+    engineer: str
+    by_method: dict[str, Decimal]
+    count: int
+    total: Decimal
+
+
+def takings(*, actor: Actor, day: dt.date) -> list[TakingsRow]:
+    """The day's payments per engineer per method, of the outlets the actor sees (head office: all); for the desk."""
+    if not actor.can_run_desk:
+        raise PermissionDenied(_("The day's takings are for the outlet desk."))
+    rows: dict[int | None, dict[str, Any]] = {}
+    grouped = (
+        payments_visible(actor=actor)
+        .filter(day=day)
+        .values("outlet__name", "engineer_id", "engineer__display_name", "method")
+        .annotate(total=Sum("amount"), n=Count("pk"))
+        .order_by("outlet__name", "engineer__display_name", "engineer_id", "method")
+    )
+    for g in grouped:
+        row = rows.setdefault(
+            g["engineer_id"],
+            {
+                "outlet": g["outlet__name"],
+                "engineer": g["engineer__display_name"] or _("(no engineer)"),
+                "by_method": {m: Decimal("0.00") for m in PaymentMethod.values},
+                "count": 0,
+            },
+        )
+        row["by_method"][g["method"]] += Decimal(g["total"]).quantize(CENTS)
+        row["count"] += g["n"]
+    return [
+        TakingsRow(engineer_id=pk, total=sum(r["by_method"].values(), Decimal("0.00")), **r) for pk, r in rows.items()
+    ]

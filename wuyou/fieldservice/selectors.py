@@ -47,13 +47,26 @@ def engineer_day_route(*, actor: Actor, day: dt.date) -> list[RouteStop]:
     stops = []
     today = timezone.localtime(timezone.now(), zone).date()
     for wo in orders:
-        leave_at = None
-        if wo.planned_start is not None and wo.travel_minutes is not None:
-            # Leave so as to be at the door 5–10 minutes before the planned start.
-            leave_at = wo.planned_start - dt.timedelta(minutes=wo.travel_minutes) - ARRIVE_EARLY
         stops.append(
             RouteStop(
-                work_order=wo, leave_at=leave_at, contact=work_order_contact(actor=actor, work_order=wo, today=today)
+                work_order=wo,
+                leave_at=work_order_leave_at(wo),
+                contact=work_order_contact(actor=actor, work_order=wo, today=today),
             )
         )
     return stops
+
+
+def work_order_leave_at(wo: WorkOrder) -> dt.datetime | None:
+    """When he must set off for the visit: to be at the door 5–10 minutes before the planned start (R-F2).
+
+    The plan's arrival already says so (the optimiser arrives ARRIVE_EARLY before the start where the route
+    allows, or as soon as he can get there after the previous job); an arrival stored earlier than that (a plan
+    committed before arrivals were timed late) is moved up to ARRIVE_EARLY before the start.
+    """
+    if wo.planned_start is None or wo.travel_minutes is None:
+        return None
+    arrival = wo.planned_start - ARRIVE_EARLY
+    if wo.planned_arrival is not None:
+        arrival = max(arrival, min(wo.planned_arrival, wo.planned_start))
+    return arrival - dt.timedelta(minutes=wo.travel_minutes)

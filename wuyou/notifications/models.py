@@ -60,6 +60,12 @@ class Message(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    # The in-app inbox (docs/notifications.md): a message fanned out to several channels is one row per channel;
+    # exactly one of them, flagged when queued, is the copy the recipient reads in the app and marks read.
+    inbox = models.BooleanField(
+        _("in the inbox"), default=False, help_text=_("The copy of the message its recipient reads in the app.")
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -72,6 +78,13 @@ class Message(models.Model):
                 name="message_deliverable_idx",
             ),
             models.Index(fields=["recipient", "-created_at"], name="message_recipient_idx"),
+            # The inbox page (newest first) and the bell's unread count.
+            models.Index(fields=["recipient", "-created_at"], condition=models.Q(inbox=True), name="message_inbox_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(inbox=True, read_at__isnull=True),
+                name="message_inbox_unread_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(channel__in=MessageChannel.values), name="message_channel_known"),
@@ -84,6 +97,9 @@ class Message(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(state=MessageState.SENT) | models.Q(sent_at__isnull=False),
                 name="message_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(inbox=True) | models.Q(read_at__isnull=True), name="message_read_in_inbox"
             ),
         ]
 

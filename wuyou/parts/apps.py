@@ -12,3 +12,8 @@ class PartsConfig(AppConfig):
         from wuyou.tickets.history import history_labels_register
 
         history_labels_register(PartsVerb)  # the request history reads its verbs in words
+
+        from wuyou.notifications.links import ref_url_register
+        from wuyou.parts.links import place_urls
+
+        ref_url_register("stock_place", place_urls)  # the inbox links `stock_place:<id>` to the place's ledger

@@ -59,6 +59,26 @@ BANDS: dict[str, Promise] = {
 
 LABOUR: dict[str, Promise] = {"free": _("free"), "charged": _("charged")}
 
+# The rule that priced a line, as people name it (quotes and receipts never show the policy file's codes).
+RULES: dict[str, Promise] = {
+    "free_repair": _("warranty repair"),
+    "free_consumable": _("free consumable"),
+    "user_damage_in_warranty": _("user damage inside the warranty"),
+    "out_of_warranty": _("out of warranty"),
+    "fee_schedule": _("fee schedule"),
+    "software_setup": _("software set-up"),
+    "trade_in": _("trade-in"),
+    "return_within_days": _("return within days"),
+    "exchange_within_days": _("exchange within days"),
+    "lower_of_two": _("the lower of two prices"),
+}
+
+
+def rule_label(kind: str) -> str:
+    """The rule's name in the user's language; an unknown kind (a newer policy file) as it is written."""
+    label = RULES.get(kind)
+    return str(label) if label is not None else kind
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):

@@ -539,6 +539,7 @@ def plan_to_json(
                 entry["address"] = addresses[visit.job]
             entry |= {
                 "window": window_text(window) if window else None,
+                "leave_by": clock_text(visit.arrival - visit.travel),  # from the previous place (R-F2)
                 "arrive": clock_text(visit.arrival),
                 "start": clock_text(visit.start),
                 "depart": clock_text(visit.departure),
@@ -572,6 +573,7 @@ def plan_to_json(
         "objective": objective,
         "feasible": plan.feasible and not plan.problems,
         "problems": list(plan.problems),
+        "warnings": list(plan.warnings),
         "planning_seconds": round(plan.seconds, 2),
         "totals": {
             "jobs": len(problem.jobs),

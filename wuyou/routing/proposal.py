@@ -23,6 +23,7 @@ from wuyou.routing.optimizer import (
     Window,
     job_windows,
     plan_check,
+    schedule_late,
 )
 
 BY_HAND = "by_hand"  # reason code: the dispatcher took the job out of the plan
@@ -125,6 +126,7 @@ def plan_dump(plan: Plan) -> dict[str, Any]:
         "seconds": plan.seconds,
         "feasible": plan.feasible,
         "problems": list(plan.problems),
+        "warnings": list(plan.warnings),
     }
 
 
@@ -149,15 +151,16 @@ def plan_load(data: dict[str, Any]) -> Plan:
         seconds=data.get("seconds", 0.0),
         feasible=data.get("feasible", True),
         problems=tuple(data.get("problems", [])),
+        warnings=tuple(data.get("warnings", [])),
     )
 
 
 def route_timing(engineer: Engineer, jobs: Sequence[Job], *, travel: TravelModel) -> Route:
     """Time a route in the given order: each visit starts at arrival or its earliest reachable window.
 
-    He leaves as late as lets him be at the first job when it may start. A pinned job starts within its pin's
-    slack. A job whose every window is already past when he can get there keeps its last window, so that
-    `plan_check` reports it rather than hiding it.
+    He leaves for each job as late as lets him be at the door ARRIVE_EARLY before it starts (`schedule_late`).
+    A pinned job starts within its pin's slack. A job whose every window is already past when he can get there
+    keeps its last window, so that `plan_check` reports it rather than hiding it.
     """
     points = [engineer.start, *(j.location for j in jobs), engineer.end]
     durations, distances = travel.matrices(points)
@@ -192,22 +195,16 @@ def route_timing(engineer: Engineer, jobs: Sequence[Job], *, travel: TravelModel
     total_travel += durations[last - 1][last]
     total_distance += distances[last - 1][last]
     back_at = clock + durations[last - 1][last]
-    leave_at = engineer.shift_start
-    if visits:
-        # Work the departure back from the first visit's start: no waiting on the doorstep.
-        leave_at = max(engineer.shift_start, visits[0].start - visits[0].travel)
-        shift = leave_at - engineer.shift_start
-        if shift:
-            first = visits[0]
-            visits[0] = dataclasses.replace(first, arrival=first.arrival + shift)
-    return Route(
+    route = Route(
         engineer=engineer.key,
         visits=tuple(visits),
-        leave_at=leave_at,
+        leave_at=engineer.shift_start,
         back_at=back_at,
         travel=total_travel,
         distance=total_distance,
     )
+    # Work each departure back from its visit's start: at the door a few minutes early, not hours (R-F2).
+    return schedule_late(route, shift_start=engineer.shift_start)
 
 
 def proposal_move(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -218,15 +218,20 @@ def request_at_risk(
     request: HttpRequest,
     within_hours: int = Query(selectors.AT_RISK_HOURS, ge=0, le=selectors.AT_RISK_HOURS_MAX),
     mine: bool = Query(False),
+    backlog: Literal["hide", "only", "include"] = Query("hide"),
     limit: int = Query(50, ge=1, le=PAGE_MAX),
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> AtRiskPage:
-    """Visible requests with a running clock warned, breached or due within `within_hours`; nearest due first.
+    """Visible requests with a running clock warned, breached or due within `within_hours`, the most urgent first:
+    those with a clock not yet due (soonest first), then the overdue (most recently breached first).
 
-    `mine`: only those assigned to the caller (a manager: his outlet's). Each item lists the clocks at risk.
+    `mine`: only those assigned to the caller (a manager: his outlet's). `backlog`: the old backlog (every clock
+    breached more than a week ago) is left out (`hide`), alone (`only`) or at the end (`include`). Each item lists
+    the clocks at risk.
     """
     actor = api_actor(request)
-    qs = selectors.requests_at_risk(actor=actor, filters=selectors.AtRiskFilters(within_hours=within_hours, mine=mine))
+    filters = selectors.AtRiskFilters(within_hours=within_hours, mine=mine, backlog=backlog)
+    qs = selectors.requests_at_risk(actor=actor, filters=filters)
     items = []
     for sr in qs[offset : offset + limit]:
         risky: list[RequestClock] = sr.risk_clocks  # type: ignore[attr-defined]

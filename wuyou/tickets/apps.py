@@ -26,3 +26,8 @@ class TicketsConfig(AppConfig):
         # Anonymising a customer (PIPL art. 47) erases his traces here too; customers knows nothing of this app.
         open_jobs_register("requests", open_requests)
         eraser_register("requests", requests_erase)
+
+        from wuyou.notifications.links import ref_url_register
+        from wuyou.tickets.links import request_urls
+
+        ref_url_register("request", request_urls)  # the inbox links `request:<id>` to the request page

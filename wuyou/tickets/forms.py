@@ -15,7 +15,7 @@ from wuyou.customers.models import Customer
 from wuyou.products.selectors import units_visible
 from wuyou.tickets.lifecycle import TRANSITIONS
 from wuyou.tickets.models import CallType, Channel, Priority, ServiceRequest, Status
-from wuyou.tickets.selectors import AT_RISK_HOURS, AT_RISK_HOURS_MAX, AtRiskFilters, RequestFilters
+from wuyou.tickets.selectors import AT_RISK_HOURS, AT_RISK_HOURS_MAX, AtRiskFilters, Backlog, RequestFilters
 from wuyou.tickets.services import RequestDetails, RequestInput
 
 if TYPE_CHECKING:  # the stubs are a development dependency only
@@ -209,6 +209,16 @@ class AtRiskFilterForm(forms.Form):
         required=False,
         choices=[("", _("All I can see")), ("mine", _("Mine: assigned to me, or its warnings reach me"))],
     )
+    backlog = forms.ChoiceField(
+        label=_("Old backlog"),
+        required=False,
+        choices=[
+            ("", _("Left out (summarised below)")),
+            (Backlog.ONLY, _("Only the old backlog")),
+            (Backlog.INCLUDE, _("Included, at the end")),
+        ],
+        help_text=_("Requests whose every time limit was breached more than a week ago."),
+    )
 
     def __init__(self, *args: object, actor: Actor, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -223,6 +233,7 @@ class AtRiskFilterForm(forms.Form):
         return AtRiskFilters(
             within_hours=AT_RISK_HOURS if hours is None else hours,
             mine=data.get("show") == "mine",
+            backlog=data.get("backlog") or Backlog.HIDE,
         )
 
 
@@ -243,7 +254,19 @@ class AssignForm(forms.Form):
     def __init__(self, *args: object, actor: Actor, request_obj: ServiceRequest, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         engineers = engineers_visible(actor=actor, outlet_id=request_obj.outlet_id)
-        set_choices(self, "engineer", [("", "—")] + [(e.pk, e.display_name) for e in engineers])
+        choices: list[tuple[object, str]] = [(e.pk, e.display_name) for e in engineers]
+        current = request_obj.assignee
+        if current is None:
+            choices.insert(0, ("", "—"))
+        else:  # the current assignee is named and preselected (issue 13 item 10), listed even when no longer offered
+            choices = [
+                (pk, _("%(name)s (assigned now)") % {"name": name} if pk == current.pk else name)
+                for pk, name in choices
+            ]
+            if current.pk not in {pk for pk, _name in choices}:
+                choices.insert(0, (current.pk, _("%(name)s (assigned now)") % {"name": current.display_name}))
+            self.fields["engineer"].initial = current.pk
+        set_choices(self, "engineer", choices)
 
 
 class VerifyForm(forms.Form):

@@ -29,6 +29,11 @@ def history_labels_register(labels: type[models.TextChoices] | Mapping[str, str 
         _LABELS.update(labels)
 
 
+def history_verbs() -> set[str]:
+    """Every verb some app registered a label for."""
+    return set(_LABELS)
+
+
 def history_label(verb: str) -> str:
     """The verb in the reader's language; a verb nobody registered reads as itself."""
     label = _LABELS.get(verb)

@@ -144,7 +144,7 @@ class ServiceRequest(TimeStampedModel):
 class RequestVerb(models.TextChoices):
     """What tickets itself writes in a request's history (the lifecycle's actions are labelled by TRANSITIONS)."""
 
-    OPENED = "opened", _("Opened")
+    OPENED = "opened", pgettext_lazy("a request's history", "Opened")
     ASSIGNED = "assigned", _("Dispatched")
     VERIFIED = "verified", _("Verified")
     DETAILS_UPDATED = "details_updated", _("Details updated")
@@ -178,7 +178,9 @@ class RequestEvent(models.Model):
         indexes = [models.Index(fields=["request", "-created_at", "-id"])]
 
     def __str__(self) -> str:
-        return f"{self.request_id} {self.verb}"
+        from wuyou.tickets.history import history_label  # the history registry reads apps' labels at start-up
+
+        return f"#{self.request_id} · {history_label(self.verb)}"
 
 
 class Step(models.TextChoices):
@@ -376,4 +378,4 @@ class RequestClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.request_id} {self.step}"
+        return f"#{self.request_id} · {self.get_step_display()}"

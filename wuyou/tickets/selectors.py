@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -36,6 +36,8 @@ from wuyou.tickets.models import (
 MANAGER_ROLES = frozenset({Role.OUTLET_MANAGER, Role.REGIONAL_MANAGER, Role.SERVICE_MANAGER})
 AT_RISK_HOURS = 4
 AT_RISK_HOURS_MAX = 168
+# A request whose clocks all breached longer ago than this is the old backlog: summarised, not listed first (issue 13).
+AT_RISK_BACKLOG_DAYS = 7
 
 
 def request_contact_number(request: ServiceRequest) -> str:
@@ -214,12 +216,22 @@ def request_clocks(*, request: ServiceRequest) -> list[RequestClock]:
     return sorted(clocks, key=lambda c: order.get(c.step, len(order)))  # stable: newest first within a step
 
 
+class Backlog:
+    """What the "at risk" list does with the old backlog: leave it out (the default), show only it, or show all."""
+
+    HIDE = "hide"
+    ONLY = "only"
+    INCLUDE = "include"
+    CHOICES = (HIDE, ONLY, INCLUDE)
+
+
 @dataclass(frozen=True)
 class AtRiskFilters:
-    """The "at risk" list's filters: how far ahead to look, and only mine or all I may see."""
+    """The "at risk" list's filters: how far ahead to look, only mine or all I may see, and the old backlog."""
 
     within_hours: int = AT_RISK_HOURS
     mine: bool = False
+    backlog: str = Backlog.HIDE
 
 
 def _at_risk(now: dt.datetime, within_hours: int) -> Q:
@@ -251,29 +263,55 @@ def requests_mine(*, actor: Actor, requests: QuerySet[ServiceRequest]) -> QueryS
     return requests.filter(mine)
 
 
-def requests_at_risk(*, actor: Actor, filters: AtRiskFilters) -> QuerySet[ServiceRequest]:
-    """Visible requests with a running clock warned, breached or due soon; nearest due first.
-
-    Each request carries `risk_clocks`: those clocks, nearest due first (one query for the whole page).
-    """
-    at_risk = _at_risk(timezone.now(), filters.within_hours)
-    risky = RequestClock.objects.filter(at_risk, request=OuterRef("pk"))
+def _at_risk_requests(*, actor: Actor, filters: AtRiskFilters, now: dt.datetime) -> QuerySet[ServiceRequest]:
+    """Visible (or mine) requests with a clock at risk, each with `next_due` (its soonest clock not yet due) and
+    `last_due` (its most recently passed one), and `is_backlog`: nothing still to save, last breach long ago."""
+    risky = RequestClock.objects.filter(_at_risk(now, filters.within_hours), request=OuterRef("pk"))
     qs = requests_visible(actor=actor)
     if filters.mine:
         qs = requests_mine(actor=actor, requests=qs)
+    return qs.filter(Exists(risky)).annotate(
+        risk_due_at=Subquery(risky.order_by("due_at").values("due_at")[:1]),
+        next_due=Subquery(risky.filter(due_at__gte=now).order_by("due_at").values("due_at")[:1]),
+        last_due=Subquery(risky.filter(due_at__lt=now).order_by("-due_at").values("due_at")[:1]),
+    )
+
+
+def _backlog(now: dt.datetime) -> Q:
+    return Q(next_due__isnull=True, last_due__lt=now - dt.timedelta(days=AT_RISK_BACKLOG_DAYS))
+
+
+def requests_at_risk(*, actor: Actor, filters: AtRiskFilters) -> QuerySet[ServiceRequest]:
+    """Visible requests with a running clock warned, breached or due soon, the most urgent first (issue 13 item 9).
+
+    First those with a clock not yet due, the soonest due first; then those only overdue, the most recently
+    breached first. The old backlog (every clock breached more than AT_RISK_BACKLOG_DAYS ago) is left out unless
+    `filters.backlog` asks for it (`requests_at_risk_backlog` counts it). Each request carries `risk_clocks`: its
+    clocks at risk, nearest due first (one query for the whole page).
+    """
+    now = timezone.now()
+    qs = _at_risk_requests(actor=actor, filters=filters, now=now)
+    if filters.backlog == Backlog.HIDE:
+        qs = qs.exclude(_backlog(now))
+    elif filters.backlog == Backlog.ONLY:
+        qs = qs.filter(_backlog(now))
     return (
-        qs.filter(Exists(risky))
-        .annotate(risk_due_at=Subquery(risky.order_by("due_at").values("due_at")[:1]))
-        .select_related("customer", "outlet", "assignee", "unit", "address")
+        qs.select_related("customer", "outlet", "assignee", "unit", "address")
         .prefetch_related(
             Prefetch(
                 "clocks",
-                queryset=RequestClock.objects.filter(at_risk).order_by("due_at", "pk"),
+                queryset=RequestClock.objects.filter(_at_risk(now, filters.within_hours)).order_by("due_at", "pk"),
                 to_attr="risk_clocks",
             )
         )
-        .order_by("risk_due_at", "pk")
+        .order_by(F("next_due").asc(nulls_last=True), F("last_due").desc(nulls_last=True), "pk")
     )
+
+
+def requests_at_risk_backlog(*, actor: Actor, filters: AtRiskFilters) -> int:
+    """How many requests of the list are the old backlog (every clock breached more than a week ago)."""
+    now = timezone.now()
+    return _at_risk_requests(actor=actor, filters=filters, now=now).filter(_backlog(now)).count()
 
 
 def request_needs_authority_report(*, actor: Actor, request: ServiceRequest) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -53,10 +53,26 @@ class SweepReport:
     messages: int = 0
     batches: int = 0
     seconds: float = 0.0
+    request_ids: set[int] = field(default_factory=set)  # the requests whose clocks it moved on
 
     @property
     def acted(self) -> int:
         return self.warned + self.breached + self.escalated
+
+    def summary(self) -> str:
+        """One line for the log: what it did, in how many requests (a catch-up of hundreds of clocks is one line)."""
+        return _(
+            "%(acted)d clocks moved on in %(requests)d requests: %(warned)d warned, %(breached)d breached, "
+            "%(escalated)d escalated; %(messages)d messages queued in %(seconds).2f s"
+        ) % {
+            "acted": self.acted,
+            "requests": len(self.request_ids),
+            "warned": self.warned,
+            "breached": self.breached,
+            "escalated": self.escalated,
+            "messages": self.messages,
+            "seconds": self.seconds,
+        }
 
 
 def level_recipients(clock: RequestClock, level_index: int, contacts: EscalationContacts) -> list[int]:
@@ -121,6 +137,7 @@ def _act(
     clock.stage, clock.level, clock.next_action_at = step.stage, step.level, step.next_action_at
     clock.version += 1
     setattr(report, VERBS[step.action], getattr(report, VERBS[step.action]) + 1)
+    report.request_ids.add(clock.request_id)
     rung = sla.chain_rung(clock.chain, step.level)
     event = RequestEvent(
         request_id=clock.request_id,

@@ -34,6 +34,7 @@ from wuyou.tickets.forms import (
     VerifyForm,
 )
 from wuyou.tickets.history import history_line
+from wuyou.tickets.job_cards import job_cards
 from wuyou.tickets.models import OPEN_STATUSES, ServiceRequest, Status
 from wuyou.tickets.panels import request_panels
 from wuyou.tickets.selectors import RequestFilters
@@ -73,11 +74,21 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_view
 def requests_at_risk(request: HttpRequest) -> HttpResponse:
-    """Requests with a clock warned, overdue or due within hours, nearest due first; htmx swaps only the table."""
+    """Requests with a clock warned, overdue or due within hours, the most urgent first, the old backlog in one line;
+    htmx swaps only the table."""
     actor = actor_of(request)
     form = AtRiskFilterForm(request.GET or None, actor=actor)
-    qs = selectors.requests_at_risk(actor=actor, filters=form.to_filters())
+    filters = form.to_filters()
+    qs = selectors.requests_at_risk(actor=actor, filters=filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    backlog = (
+        selectors.requests_at_risk_backlog(actor=actor, filters=filters)
+        if filters.backlog == selectors.Backlog.HIDE
+        else 0
+    )
+    backlog_query = request.GET.copy()
+    backlog_query["backlog"] = selectors.Backlog.ONLY
+    backlog_query.pop("page", None)
     for sr in page.object_list:
         sr.overdue = selectors.request_is_overdue(sr, sr.risk_clocks)  # type: ignore[attr-defined]
     context = {
@@ -87,6 +98,9 @@ def requests_at_risk(request: HttpRequest) -> HttpResponse:
         "page": page,
         "requests": page.object_list,
         "now": timezone.now(),
+        "backlog_count": backlog,
+        "backlog_days": selectors.AT_RISK_BACKLOG_DAYS,
+        "backlog_url": f"{reverse('tickets:at_risk')}?{backlog_query.urlencode()}",
     }
     return render_page_or_partial(request, "tickets/requests_at_risk.html", "results", context)
 
@@ -101,7 +115,10 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
     if not form.data.get("status"):
         filters = RequestFilters(**{**filters.__dict__, "open_only": True})
     context = {"form": form, "title": _("My jobs"), "list_url": reverse("tickets:mine"), "mine": True}
-    context |= _page(request, actor, filters)
+    listed = _page(request, actor, filters)
+    context |= listed
+    if actor.scope is Scope.OWN_JOBS:  # an engineer's phone: a card a job, with its visit and next step (issue 13)
+        context["job_cards"] = job_cards(actor=actor, requests=list(listed["requests"]))
     return render_page_or_partial(request, "tickets/request_list.html", "results", context)
 
 

@@ -88,15 +88,15 @@ def test_an_outlet_calendar_keeps_its_saturday_hours_and_inherits_the_day_off(db
     ("argv", "field"),
     [
         (["add-workdays", "2026-02-30", "3"], "date"),
-        (["add-workdays", "2026-02-03", "-1"], "n"),
-        (["add-workdays", "2026-02-03", "three"], "n"),
+        (["add-workdays", "2026-02-03", "-1"], "working days"),
+        (["add-workdays", "2026-02-03", "three"], "working days"),
         (["add-workdays", "1999-02-03", "1"], "date"),
         (["add-hours", "2026-02-03", "2"], "start"),
-        (["add-hours", "2026-02-03 09:00", "-2"], "hours"),
-        (["add-hours", "2026-02-03 09:00", "nan"], "hours"),
+        (["add-hours", "2026-02-03 09:00", "-2"], "business hours"),
+        (["add-hours", "2026-02-03 09:00", "nan"], "business hours"),
         (["is-workday", "2026-02-03", "--outlet", "nowhere"], "outlet"),
-        (["add-workdays", "2100-12-01", "3000"], "n"),
-        (["add-hours", "2100-12-30 09:00", "9000"], "hours"),
+        (["add-workdays", "2100-12-01", "3000"], "working days"),
+        (["add-hours", "2100-12-30 09:00", "9000"], "business hours"),
     ],
 )
 def test_bad_input_is_a_clear_error_naming_the_field(db, no_migrate, capsys, argv, field, settings):

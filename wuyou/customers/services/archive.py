@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Outlet
 from wuyou.accounts.selectors import outlets_visible
+from wuyou.core import geocoding
 from wuyou.core.errors import PermissionDenied, ValidationFailed
 from wuyou.core.geo import check_coordinates, great_circle_km
 from wuyou.core.phones import InvalidPhone, parse_phone
@@ -95,11 +96,23 @@ def _check_address(address: AddressInput, prefix: str) -> None:
         raise ValidationFailed(next(iter(errors.values())), errors=errors, field=next(iter(errors)))
 
 
+def address_geocode(address: AddressInput) -> tuple[AddressInput, str]:
+    """The address with its map point and the point's precision: as typed (precision blank), placed from its text by
+    the geocoder (wuyou.core.geocoding), or left without a point when the geocoder cannot tell where it is."""
+    if address.latitude is not None and address.longitude is not None:
+        return address, ""
+    placement = geocoding.locate(address.city, address.district, address.detail)
+    if placement is None:
+        return address, ""
+    placed = replace(address, latitude=round(placement.latitude, 6), longitude=round(placement.longitude, 6))
+    return placed, placement.precision
+
+
 def nearest_outlet(*, latitude: float | None, longitude: float | None, candidates: list[Outlet]) -> Outlet | None:
-    """The candidate outlet closest to a point (first candidate when the point is unknown)."""
+    """The located candidate outlet closest to a point; None when the point or every outlet's location is unknown."""
     located = [o for o in candidates if o.latitude is not None and o.longitude is not None]
     if latitude is None or longitude is None or not located:
-        return candidates[0] if candidates else None
+        return None
     return min(
         located, key=lambda o: great_circle_km(latitude, longitude, float(o.latitude or 0), float(o.longitude or 0))
     )
@@ -116,13 +129,21 @@ def _resolve_outlet(actor: Actor, outlet_id: int | None, address: AddressInput |
         if outlet is None:
             raise ValidationFailed(_("Unknown outlet."), field="outlet_id")
         return outlet
+    candidates = list(visible)
+    if not candidates:
+        raise ValidationFailed(_("No outlet is available to serve this customer."), field="outlet_id")
     outlet = nearest_outlet(
         latitude=address.latitude if address else None,
         longitude=address.longitude if address else None,
-        candidates=list(visible),
+        candidates=candidates,
     )
+    if outlet is None and len(candidates) == 1:
+        outlet = candidates[0]  # the only outlet there is: no choice to guess
     if outlet is None:
-        raise ValidationFailed(_("No outlet is available to serve this customer."), field="outlet_id")
+        # Never guess: the first outlet in the list once filed a 市南区 customer under 城阳.
+        raise ValidationFailed(
+            _("We could not place this address on the map: choose the outlet that serves it."), field="outlet_id"
+        )
     return outlet
 
 
@@ -146,7 +167,8 @@ def customer_create(*, actor: Actor, profile: CustomerInput) -> Customer:
             raise ValidationFailed(_("Unknown day set."), field=f"contact_windows[{i}].days")
         if window.ends_at <= window.starts_at:
             raise ValidationFailed(_("The window must end after it starts."), field=f"contact_windows[{i}].ends_at")
-    outlet = _resolve_outlet(actor, profile.outlet_id, profile.addresses[0] if profile.addresses else None)
+    placed = [address_geocode(a) for a in profile.addresses]  # outside the transaction: a web geocoder is slow
+    outlet = _resolve_outlet(actor, profile.outlet_id, placed[0][0] if placed else None)
     with transaction.atomic():
         customer = Customer.objects.create(
             kind=profile.kind,
@@ -171,9 +193,10 @@ def customer_create(*, actor: Actor, profile: CustomerInput) -> Customer:
                     detail=a.detail.strip(),
                     latitude=a.latitude,
                     longitude=a.longitude,
+                    geo_precision=precision,
                     is_primary=i == 0,
                 )
-                for i, a in enumerate(profile.addresses)
+                for i, (a, precision) in enumerate(placed)
             ]
         )
         ContactWindow.objects.bulk_create(

@@ -18,6 +18,7 @@ from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import StaffProfile
 from wuyou.accounts.selectors import calendar_for_outlet, outlets_visible
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from wuyou.dispatch.findings import findings_text
 from wuyou.dispatch.models import (
     PLANNABLE,
     DispatchPlan,
@@ -34,7 +35,7 @@ from wuyou.dispatch.services.routes import (
     work_order_claim,
 )
 from wuyou.routing import proposal
-from wuyou.routing.optimizer import plan_check, solve
+from wuyou.routing.optimizer import plan_check, plan_late, solve
 from wuyou.tickets.models import ServiceRequest, Status
 from wuyou.tickets.services import request_assign, request_transition
 
@@ -167,7 +168,7 @@ def plan_adjust(
     except proposal.ProposalError as exc:
         raise ValidationFailed(
             _("This change would break a window, a shift, a skill or a van load (%(why)s).")
-            % {"why": _readable_keys(str(exc), stored)},
+            % {"why": _readable_keys(findings_text(str(exc)), stored)},
             field="engineer_id" if exc.code != "infeasible" else "position",
         ) from None
     stored["plan"] = proposal.plan_dump(moved)
@@ -240,7 +241,8 @@ def plan_commit(*, actor: Actor, plan: DispatchPlan) -> DispatchPlan:
     _ready(plan)
     stored = plan.proposal
     problem = proposal.problem_load(stored["problem"])
-    answer = proposal.plan_load(stored["plan"])
+    # Arrivals a few minutes before each start, not hours (R-F2); a no-op on proposals re-timed so already.
+    answer = plan_late(problem, proposal.plan_load(stored["plan"]))
     # A job the plan leaves out is listed with its reason on the board; the routes themselves must be sound.
     left_out = {u.job for u in answer.unassigned}
     routed = dataclasses.replace(

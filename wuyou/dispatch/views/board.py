@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -30,10 +31,11 @@ from wuyou.core.errors import DomainError
 from wuyou.core.htmx import found_or_404, not_found, refusal_status, render_page_or_partial, wants_partial
 from wuyou.dispatch import selectors, services
 from wuyou.dispatch.forms import OPTIMISE_SECONDS_DEFAULT, AdjustForm, OptimiseForm, PinForm
-from wuyou.dispatch.models import DispatchPlan, PlanStatus
+from wuyou.dispatch.models import STARTED, AppointmentWindow, DispatchPlan, PlanStatus, WorkOrderStatus
 from wuyou.dispatch.problem import day_origin
 from wuyou.dispatch.views.day import DayView, Stop, Waiting, committed_day, proposal_day
 from wuyou.routing.geometry import Timeline
+from wuyou.tickets.models import Status
 
 TEMPLATE = "dispatch/board.html"
 PARTIAL = "day"
@@ -77,6 +79,73 @@ def _day(raw: str | None, zone: dt.tzinfo) -> tuple[dt.date, str]:
     return day_or_default(raw, _today(zone), label=_("Day"))
 
 
+# How far ahead the board looks for booked work when no day is asked for (issue 13 item 8).
+LOOK_AHEAD_DAYS = 14
+# Work the board shows on a day: booked, on a route, being done or done there (not what waits for a booking).
+BOOKED_WORK = (
+    WorkOrderStatus.BOOKED,
+    WorkOrderStatus.PLANNED,
+    WorkOrderStatus.CONFIRMED,
+    *STARTED,
+    WorkOrderStatus.DONE,
+)
+
+
+def booked_days(actor: Actor, outlet: Outlet, zone: dt.tzinfo, first: dt.date, last: dt.date) -> set[dt.date]:
+    """The days from `first` to `last` (both included) on which the outlet has booked work the actor may see.
+
+    A visit counts on its planned day when it is on a route, else on the days its appointment (or, when several are
+    offered, any of its windows) overlaps: the same reading as the board's routes and waiting jobs.
+    """
+    start = day_origin(zone, first)
+    end = day_origin(zone, last + dt.timedelta(days=1))
+    orders = (
+        selectors.work_orders_visible(actor=actor)
+        .filter(outlet_id=outlet.pk, status__in=BOOKED_WORK)
+        .exclude(request__status=Status.CANCELLED)
+    )
+    moments: list[dt.datetime] = []
+    planned = Q(planned_start__gte=start, planned_start__lt=end)
+    booked = Q(planned_start__isnull=True, window_start__lt=end, window_end__gt=start)
+    for planned_start, window_start in orders.filter(planned | booked).values_list("planned_start", "window_start"):
+        moment = planned_start or window_start
+        if moment is not None:  # always, by the filter
+            moments.append(moment)
+    choices = orders.filter(planned_start__isnull=True, window_start__isnull=True)
+    moments.extend(
+        AppointmentWindow.objects.filter(work_order__in=choices, starts_at__lt=end, ends_at__gt=start).values_list(
+            "starts_at", flat=True
+        )
+    )
+    return {timezone.localtime(max(moment, start), zone).date() for moment in moments}  # type: ignore[arg-type]
+
+
+def _nearest_booked(actor: Actor, outlet: Outlet, zone: dt.tzinfo, today: dt.date) -> dt.date | None:
+    """The nearest day with booked work beyond the look-ahead, else before today (None when there is none)."""
+    after = today + dt.timedelta(days=LOOK_AHEAD_DAYS + 1)
+    later = booked_days(actor, outlet, zone, after, after + dt.timedelta(days=365))
+    if later:
+        return min(later)
+    earlier = booked_days(actor, outlet, zone, today - dt.timedelta(days=365), today - dt.timedelta(days=1))
+    return max(earlier) if earlier else None
+
+
+def default_day(actor: Actor, outlet: Outlet, zone: dt.tzinfo) -> tuple[dt.date, str]:
+    """The day the board opens on: today if it has booked work, else the next day with some within the look-ahead,
+    else today with a line saying where the nearest work is (issue 13 item 8)."""
+    today = _today(zone)
+    days = booked_days(actor, outlet, zone, today, today + dt.timedelta(days=LOOK_AHEAD_DAYS))
+    if days:
+        return min(days), ""
+    nearest = _nearest_booked(actor, outlet, zone, today)
+    if nearest is None:
+        return today, _("No work is booked at this outlet yet.")
+    return today, _("No work is booked in the next %(days)d days; the nearest booked work is on %(day)s.") % {
+        "days": LOOK_AHEAD_DAYS,
+        "day": nearest.isoformat(),
+    }
+
+
 def board_url(outlet_id: int, day: dt.date) -> str:
     """The board of an outlet's day."""
     return f"{reverse('dispatch:board')}?{urlencode({'outlet': outlet_id, 'day': day.isoformat()})}"
@@ -99,6 +168,7 @@ def _render(
     alert: str = "",
     status: int = 200,
     zone: dt.tzinfo | None = None,
+    notice: str = "",
 ) -> HttpResponse:
     """The board, or (for htmx) just its day panel: plan status, routes, waiting jobs."""
     zone = zone or _zone(outlet)
@@ -128,6 +198,7 @@ def _render(
         or OptimiseForm(initial={"outlet": outlet.pk, "day": day, "seconds": OPTIMISE_SECONDS_DEFAULT}),
         "errors": errors or {},
         "alert": alert,
+        "notice": notice,
         "board_url": board_url(outlet.pk, day),
     }
     return render_page_or_partial(request, TEMPLATE, PARTIAL, context, status=status)
@@ -140,12 +211,19 @@ def board(request: HttpRequest) -> HttpResponse:
     actor = desk_actor(request)
     outlet, outlets = _outlet(request, actor, request.GET.get("outlet"))
     zone = _zone(outlet)
-    day, day_error = _day(request.GET.get("day"), zone)
+    raw_day = request.GET.get("day")
+    notice = day_error = ""
+    if raw_day is None or not raw_day.strip():
+        day, notice = default_day(actor, outlet, zone)  # where the work is: a notice, not an error
+    else:
+        day, day_error = _day(raw_day, zone)
     plan = selectors.latest_plan(actor=actor, outlet_id=outlet.pk, day=day)
     if plan is not None and plan.status not in SHOWN:
         plan = None
     status = 400 if day_error else 200  # a bad day shows today's board, and says why
-    return _render(request, actor, outlet, day, plan, outlets=outlets, zone=zone, alert=day_error, status=status)
+    return _render(
+        request, actor, outlet, day, plan, outlets=outlets, zone=zone, alert=day_error, status=status, notice=notice
+    )
 
 
 @require_POST

@@ -15,9 +15,8 @@ from wuyou.accounts.models import Role
 from wuyou.accounts.selectors import calendar_for_outlet
 from wuyou.accounts.views import actor_of, staff_view
 from wuyou.core.dates import day_or_default
-from wuyou.dispatch import selectors
 from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
-from wuyou.fieldservice.selectors import engineer_day_route
+from wuyou.fieldservice.selectors import engineer_day_route, work_order_leave_at
 
 
 def outlet_today(outlet_id: int | None) -> dt.date:
@@ -33,9 +32,7 @@ def product_label(wo: WorkOrder) -> str:
 
 
 def leave_at_of(wo: WorkOrder) -> dt.datetime | None:
-    if wo.planned_start is None or wo.travel_minutes is None:
-        return None
-    return wo.planned_start - dt.timedelta(minutes=wo.travel_minutes) - selectors.ARRIVE_EARLY
+    return work_order_leave_at(wo)
 
 
 @require_GET

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -11,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from wuyou.accounts.actors import Actor
@@ -24,46 +22,14 @@ from wuyou.dispatch import selectors
 from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
 from wuyou.fees import views as fee_views
 from wuyou.fieldservice import services, steps
+from wuyou.fieldservice.views.cards import (
+    STEP_TITLES,
+    Posted,
+    exception_cards,
+    step_cards,
+)
 from wuyou.fieldservice.views.day import leave_at_of, outlet_today, product_label
 
-STEP_TITLES = {
-    "confirm_call": gettext_lazy("Confirm the appointment by phone"),
-    "on_the_way": gettext_lazy("On the way"),
-    "arrived": gettext_lazy("Arrived"),
-    "diagnosis": gettext_lazy("Diagnosis"),
-    "work_done": gettext_lazy("Work done"),
-    "parts_used": gettext_lazy("Parts used"),
-    "take_back": gettext_lazy("Take the unit back for repair"),
-    "test_run": gettext_lazy("Test run"),
-    "rating": gettext_lazy("Customer's rating and signature"),
-    "done": gettext_lazy("Finish the visit"),
-}
-STEP_BUTTONS = {
-    "confirm_call": gettext_lazy("Customer confirmed by phone"),
-    "on_the_way": gettext_lazy("I am on my way"),
-    "arrived": gettext_lazy("I have arrived"),
-    "diagnosis": gettext_lazy("Save the diagnosis"),
-    "work_done": gettext_lazy("Save the work done"),
-    "parts_used": gettext_lazy("Save the parts"),
-    "take_back": gettext_lazy("Save the take-back"),
-    "test_run": gettext_lazy("Save the test run"),
-    "rating": gettext_lazy("Save rating and signature"),
-    "done": gettext_lazy("Visit done"),
-}
-EXCEPTION_TITLES = {
-    "nobody_home": gettext_lazy("Nobody home"),
-    "entry_refused": gettext_lazy("Entry refused"),
-    "running_late": gettext_lazy("Running late"),
-    "compensation": gettext_lazy("Customer asks for compensation"),
-    "hand_back": gettext_lazy("Hand back for reassignment"),
-}
-EXCEPTION_BUTTONS = {
-    "nobody_home": gettext_lazy("Report nobody home"),
-    "entry_refused": gettext_lazy("Report entry refused"),
-    "running_late": gettext_lazy("Report running late"),
-    "compensation": gettext_lazy("Escalate to the manager"),
-    "hand_back": gettext_lazy("Hand the visit back"),
-}
 RATINGS = (1, 2, 3, 4, 5)
 
 
@@ -92,80 +58,11 @@ class ExceptionForm(forms.Form):
     notice_left = forms.BooleanField(required=False)
 
 
-@dataclass
-class Card:
-    """One step or exception form on the visit page, with what it recorded and its errors after a bad post."""
-
-    key: str
-    title: str
-    button: str
-    recorded: bool = False
-    optional: bool = False
-    errors: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict)
-    parts: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def open(self) -> bool:
-        """Shown unfolded: not yet recorded, or sent back with errors."""
-        return not self.recorded or bool(self.errors)
-
-
-@dataclass
-class Posted:
-    """The form that came back with errors: which one, its values and its messages by field."""
-
-    key: str
-    values: dict[str, Any]
-    errors: dict[str, str]
-    parts: list[dict[str, Any]] = field(default_factory=list)
-
-
 # -- one visit ----------------------------------------------------------------------------------------------------
 
 
 def _work_order(request: HttpRequest, actor: Actor, work_order_id: int) -> WorkOrder:
     return found_or_404(request, selectors.work_order_get, actor=actor, work_order_id=work_order_id)
-
-
-def _step_cards(wo: WorkOrder, walk: steps.Walk, posted: Posted | None) -> list[Card]:
-    """The steps the visit may take now, in order; a step already recorded folds away but may be redone."""
-    cards = []
-    for key in walk.steps:
-        card = Card(
-            key=key,
-            title=str(STEP_TITLES[key]),
-            button=str(STEP_BUTTONS[key]),
-            recorded=steps.step_recorded(key, wo),
-            optional=key in steps.OPTIONAL_STEPS,
-        )
-        if key == "parts_used":
-            # The agreed quote's parts not yet booked, serials to type; else one empty row.
-            card.parts = fee_views.agreed_part_rows(wo) or [{"code": "", "serial": "", "quantity": "1", "errors": {}}]
-        if key == "rating":
-            # Rated already: the form starts from what was saved, signature included, so a correction keeps it.
-            card.values = {
-                "quality": wo.quality_rating,
-                "attitude": wo.attitude_rating,
-                "signature": wo.signature,
-                "signed_by": wo.signed_by,
-            }
-        if posted is not None and posted.key == key:
-            card.errors, card.values = posted.errors, posted.values
-            if key == "parts_used" and posted.parts:
-                card.parts = posted.parts
-        cards.append(card)
-    return cards
-
-
-def _exception_cards(walk: steps.Walk, posted: Posted | None) -> list[Card]:
-    cards = []
-    for key in walk.exceptions:
-        card = Card(key=key, title=str(EXCEPTION_TITLES[key]), button=str(EXCEPTION_BUTTONS[key]), recorded=True)
-        if posted is not None and posted.key == key:
-            card.errors, card.values = posted.errors, posted.values
-        cards.append(card)
-    return cards
 
 
 def visit_context(
@@ -181,6 +78,11 @@ def visit_context(
     may_record = services.work_order_may_record(actor=actor, work_order=wo)
     walk = steps.visit_walk(wo)
     on_site = may_record and wo.status == WorkOrderStatus.ON_SITE
+    cards = step_cards(wo, walk, posted) if may_record else []
+    quote_card = fee_views.quote_card(actor, wo, quote_posted) if on_site else None
+    if quote_card is not None and wo.work_done and quote_posted is None:
+        # The work is done: the form to quote (again) folds away, a tap from reach, so the page leads with what is next.
+        quote_card = {**quote_card, "form_open": False}
     return {
         "wo": wo,
         "sr": wo.request,
@@ -189,9 +91,10 @@ def visit_context(
         "leave_at": leave_at_of(wo),
         "on_behalf": actor.role != Role.ENGINEER,
         "may_record": may_record,
-        "steps": _step_cards(wo, walk, posted) if may_record else [],
-        "next_step": walk.next_step if may_record else "",  # the page scrolls to it
-        "exceptions": _exception_cards(walk, posted) if may_record else [],
+        "steps": cards,
+        "focus": next((c for c in cards if c.focus), None),  # the page leads with it, unfolded, its button big
+        "next_step": walk.next_step if may_record else "",
+        "exceptions": exception_cards(walk, posted) if may_record else [],
         "alert": alert,
         "conflict": conflict,
         "has_posted": posted is not None,
@@ -200,7 +103,7 @@ def visit_context(
         "max_signature_chars": MAX_SIGNATURE_CHARS,
         "is_mine": actor.role == Role.ENGINEER,
         # The quote card sits after the diagnosis while the engineer is on site; later, a line with the receipt.
-        "quote_card": fee_views.quote_card(actor, wo, quote_posted) if on_site else None,
+        "quote_card": quote_card,
         "quote_summary": fee_views.quote_summary(wo),
         "has_quote_posted": quote_posted is not None,
         "part_choices": fee_views.parts_choices(actor, wo) if on_site else [],

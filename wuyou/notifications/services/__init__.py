@@ -1,8 +1,10 @@
-"""Writes for the notification outbox (ADR 0002): queueing messages with their cause (queue.py) and delivering them
-(delivery.py). Other apps call these; they never touch the outbox's models.
+"""Writes for the notification outbox (ADR 0002): queueing messages with their cause (queue.py), delivering them
+(delivery.py), and marking them read in the in-app inbox (inbox.py). Other apps call these; they never touch the
+outbox's models.
 """
 
 from wuyou.notifications.services.delivery import DeliveryReport, outbox_deliver, outbox_has_due, outbox_kick
+from wuyou.notifications.services.inbox import inbox_mark_all_read, inbox_mark_read
 from wuyou.notifications.services.queue import (
     OutgoingMessage,
     message_fan_out,
@@ -15,6 +17,8 @@ from wuyou.notifications.services.queue import (
 __all__ = [
     "DeliveryReport",
     "OutgoingMessage",
+    "inbox_mark_all_read",
+    "inbox_mark_read",
     "message_fan_out",
     "message_queue",
     "message_retry",

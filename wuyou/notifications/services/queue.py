@@ -108,9 +108,17 @@ def message_queue(*, messages: Sequence[OutgoingMessage], now: dt.datetime | Non
         return 0
     now = now or timezone.now()
     rows: dict[str, Message] = {}
+    in_inbox: set[tuple[object, ...]] = set()
     for outgoing in messages:
         row = _message_row(outgoing, now)
-        rows.setdefault(row.dedupe_key, row)
+        if row.dedupe_key in rows:
+            continue
+        # One message to a person fans out to one row per channel: the first of them is his in-app inbox copy.
+        same_message = (row.recipient_id, row.kind, row.ref, row.subject, row.body)
+        row.inbox = row.recipient_id is not None and same_message not in in_inbox
+        if row.inbox:
+            in_inbox.add(same_message)
+        rows[row.dedupe_key] = row
     _check_recipients_exist({row.recipient_id for row in rows.values() if row.recipient_id is not None})
     keys = list(rows)
     # Opens a savepoint inside the caller's transaction (or a transaction of its own): the rows commit with the

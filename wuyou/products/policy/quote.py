@@ -275,7 +275,12 @@ def _labour_line(job: _Job, parts: list[PartInput], labour_fee: Decimal, minutes
     if job.fault_cause == "quality" and in_warranty and rule is not None:
         share, kind = ZERO, rule.kind
         explanation = Explanation(kind, {**params, "months": rule.months, "component": rule.component, "until": until})
-    elif job.fault_cause in ("quality", "wear") and parts and len(consumables) == len(parts):
+    elif (
+        job.fault_cause in ("quality", "wear")
+        and parts
+        and len(consumables) == len(parts)
+        and all(rule.labour_free for rule, _until in consumables)
+    ):
         consumable_rule, consumable_until = consumables[0]
         share, kind = ZERO, consumable_rule.kind
         explanation = Explanation(

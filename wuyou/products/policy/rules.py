@@ -162,13 +162,23 @@ class OutOfWarranty(Rule):
 
 @dataclass(frozen=True)
 class FreeConsumable(Rule):
-    """Parts whose code matches `part_pattern` (e.g. battery) are replaced free, for `months` or always."""
+    """Parts whose code matches `part_pattern` (e.g. battery) are replaced free, for `months` or always.
+
+    `labour` says what the job's labour costs when every part of it is such a free consumable: `charged` (the
+    default: labour is free only under a `free_repair`) or `free` (the replacement costs nothing at all).
+    """
 
     kind: ClassVar[str] = "free_consumable"
     repeatable: ClassVar[bool] = True
     part_pattern: str
     months: int | None = None
     counting: str = MONTHS_UNTIL_DAY_BEFORE_ANNIVERSARY
+    labour: str = "charged"
+
+    @property
+    def labour_free(self) -> bool:
+        """The replacement's labour is free too."""
+        return self.labour == "free"
 
     @classmethod
     def read(cls, r: PolicyReader) -> FreeConsumable:
@@ -176,6 +186,7 @@ class FreeConsumable(Rule):
             part_pattern=r.text("part_pattern"),
             months=r.optional_integer("months", minimum=1),
             counting=r.choice("counting", (MONTHS_UNTIL_DAY_BEFORE_ANNIVERSARY,), MONTHS_UNTIL_DAY_BEFORE_ANNIVERSARY),
+            labour=r.choice("labour", ("charged", "free"), "charged"),
         )
 
 

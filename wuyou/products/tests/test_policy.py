@@ -47,7 +47,7 @@ WATCH_DOC = {
                 {"kind": "free_repair", "months": 48},
                 {"kind": "user_damage_in_warranty", "labour_charged": False},
                 {"kind": "out_of_warranty", "age_fractions": [{"from_years": 4, "fraction": "0.5"}]},
-                {"kind": "free_consumable", "part_pattern": "BAT-*"},
+                {"kind": "free_consumable", "part_pattern": "BAT-*", "labour": "free"},
                 {"kind": "trade_in", "customer_pays_fraction": "0.5", "brand": "Shanghai"},
             ],
         }
@@ -311,10 +311,29 @@ def test_r_b3_free_consumable(policy, part, service_date, cause, share, rule_kin
 
 
 def test_r_b3_battery_only_job_has_free_labour():
-    """R-B3: replacing a free battery costs nothing at all."""
+    """R-B3: replacing a free battery costs nothing at all — where the rule says its labour is free."""
     q = quote_on(WATCH, dt.date(2040, 1, 1), parts=[BATTERY], fault_cause="wear", labour_fee=D("10"))
     assert q.customer_total == D("0.00")
     assert q.lines[1].rule_kind == "free_consumable"
+
+
+def test_a_free_consumables_labour_is_charged_unless_the_rule_says_free():
+    """Issue 13 item 14: by default (as docs/policies.md says) labour is free only under a free_repair: a wear
+    battery on a 4-year-old unit has a free part and charged labour."""
+
+    def watch_with(labour: str | None):
+        version: dict[str, Any] = WATCH_DOC["versions"][0]  # type: ignore[index]
+        rules = []
+        for rule in version["rules"]:
+            if rule["kind"] == "free_consumable":
+                rule = {k: v for k, v in rule.items() if k != "labour"} | ({"labour": labour} if labour else {})
+            rules.append(rule)
+        return policy_from_dict({**WATCH_DOC, "versions": [{**version, "rules": rules}]})
+
+    for labour in ("charged", None):  # None: the documented default
+        q = quote_on(watch_with(labour), dt.date(2040, 1, 1), parts=[BATTERY], fault_cause="wear", labour_fee=D("10"))
+        assert (q.lines[0].rule_kind, q.lines[0].customer_share) == ("free_consumable", D("0.00"))
+        assert q.lines[1].rule_kind == "out_of_warranty" and q.lines[1].customer_share > 0, labour
 
 
 @pytest.mark.parametrize(

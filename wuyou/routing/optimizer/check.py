@@ -13,8 +13,50 @@ def _clock(t: int) -> str:
 
 
 def plan_check(problem: Problem, plan: Plan, *, travel: TravelModel) -> list[str]:
-    """Independent feasibility check of a plan in our own code; an empty list means feasible."""
+    """Independent feasibility check of a plan in our own code; an empty list means feasible.
+
+    A required job left out is a finding unless no engineer could do it even as his only job (then the plan is
+    right and `plan_warnings` tells why the job cannot be done).
+    """
+    return plan_review(problem, plan, travel=travel)[0]
+
+
+def plan_warnings(problem: Problem, plan: Plan, *, travel: TravelModel) -> list[str]:
+    """Required jobs the plan rightly leaves out, each with why nobody can do it (a skill nobody has, ...)."""
+    return plan_review(problem, plan, travel=travel)[1]
+
+
+def _impossible(problem: Problem, places: Places, j: int) -> str | None:
+    """Why no engineer could do job j even as his only job (skills, pin, van, a window within a shift), or None."""
+    job = problem.jobs[j]
+    D = places.D
+    skilled = fits_van = False
+    for e, eng in enumerate(problem.engineers):
+        if not job.skills <= eng.skills or (job.pinned_to is not None and job.pinned_to != eng.key):
+            continue
+        skilled = True
+        if job.load > eng.capacity:
+            continue
+        fits_van = True
+        there = places.job[j]
+        reach, home = eng.shift_start + D[places.start[e]][there], D[there][places.end[e]]
+        for _, lo, hi in places.windows[j]:
+            start = max(reach, lo)
+            if start <= hi and start + job.duration + home <= eng.shift_end:
+                return None
+    if job.pinned_to is not None:
+        return f"it is pinned to {job.pinned_to}, who cannot do it (skills, van or shift)"
+    if not skilled:
+        return f"no engineer has all of its skills ({', '.join(sorted(job.skills))})"
+    if not fits_van:
+        return f"its load {job.load} is more than any capable engineer's van holds"
+    return "no capable engineer can start it inside one of its windows and be back within his shift"
+
+
+def plan_review(problem: Problem, plan: Plan, *, travel: TravelModel) -> tuple[list[str], list[str]]:
+    """`plan_check`'s findings and `plan_warnings`' notes in one pass."""
     out: list[str] = []
+    warnings: list[str] = []
     places = Places(problem.engineers, problem.jobs, travel)
     D, M = places.D, places.M
     engineer_at: dict[str, int] = {}
@@ -126,9 +168,13 @@ def plan_check(problem: Problem, plan: Plan, *, travel: TravelModel) -> list[str
         if job.key not in seen:
             out.append(f"job {job.key} is neither planned nor reported unassigned")
         elif job.required and seen[job.key] == "unassigned":
-            out.append(f"required job {job.key} is not planned")
+            why = _impossible(problem, places, job_at[job.key])
+            if why is None:
+                out.append(f"required job {job.key} is not planned")
+            else:
+                warnings.append(f"required job {job.key} cannot be planned: {why}")
     if plan.travel != sum(r.travel for r in plan.routes):
         out.append(f"the plan's travel {plan.travel} s is not the sum of its routes'")
     if plan.distance != sum(r.distance for r in plan.routes):
         out.append(f"the plan's distance {plan.distance} m is not the sum of its routes'")
-    return out
+    return out, warnings

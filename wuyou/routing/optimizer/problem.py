@@ -114,6 +114,7 @@ class Plan:
     seconds: float  # time spent planning
     feasible: bool = True
     problems: tuple[str, ...] = field(default_factory=tuple)  # plan_check findings; empty when feasible
+    warnings: tuple[str, ...] = field(default_factory=tuple)  # plan_warnings: required jobs nobody can do
 
 
 Progress = Callable[[float], None]  # called with 0.0 … 1.0 while solving

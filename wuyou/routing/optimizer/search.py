@@ -9,9 +9,10 @@ from dataclasses import replace
 import pyvrp
 import pyvrp.constants
 
-from wuyou.routing.optimizer.check import plan_check
+from wuyou.routing.optimizer.check import plan_review
 from wuyou.routing.optimizer.model import DispatchModel, build_model
 from wuyou.routing.optimizer.problem import Places, Plan, Problem, Progress, Route, TravelModel, Unassigned, Visit
+from wuyou.routing.optimizer.schedule import plan_late
 
 
 def route_of(problem: Problem, places: Places, e: int, sequence: Sequence[tuple[int, int]]) -> Route | None:
@@ -39,9 +40,7 @@ def route_of(problem: Problem, places: Places, e: int, sequence: Sequence[tuple[
     back_at = clock + D[here][places.end[e]]
     if load > engineer.capacity or back_at > engineer.shift_end or not rows:
         return None
-    # Leave as late as possible so that he does not wait at the first job.
-    leave_at = max(engineer.shift_start, rows[0][3] - rows[0][5])
-    rows[0][2] = leave_at + rows[0][5]
+    leave_at = engineer.shift_start  # the final plan's arrivals and departures are set by schedule_late
     locs = [places.start[e]] + [places.job[r[0]] for r in rows] + [places.end[e]]
     distance = sum(M[a][b] for a, b in zip(locs, locs[1:], strict=False))
     drive_total = sum(r[5] for r in rows) + D[here][places.end[e]]
@@ -87,7 +86,7 @@ def _fill_in(problem: Problem, built: DispatchModel, routes: list[Route], jobs: 
 def plan_of(
     problem: Problem, routes: list[Route], unassigned: dict[int, str], started: float, travel: TravelModel
 ) -> Plan:
-    """Assemble a plan, every job either visited or unassigned, and re-check it in our own code."""
+    """Assemble a plan, every job either visited or unassigned, arrivals late (R-F2), re-checked in our own code."""
     plan = Plan(
         routes=tuple(routes),
         unassigned=tuple(Unassigned(problem.jobs[j].key, reason) for j, reason in sorted(unassigned.items())),
@@ -95,8 +94,15 @@ def plan_of(
         distance=sum(r.distance for r in routes),
         seconds=0.0,
     )
-    problems = tuple(plan_check(problem, plan, travel=travel))
-    return replace(plan, seconds=time.perf_counter() - started, feasible=not problems, problems=problems)
+    plan = plan_late(problem, plan)
+    problems, warnings = plan_review(problem, plan, travel=travel)
+    return replace(
+        plan,
+        seconds=time.perf_counter() - started,
+        feasible=not problems,
+        problems=tuple(problems),
+        warnings=tuple(warnings),
+    )
 
 
 class _Clock:

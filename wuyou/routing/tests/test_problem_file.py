@@ -328,6 +328,7 @@ def test_a_plan_is_written_with_wall_clock_times_minutes_and_reasons():
         {
             "job": "J1",
             "window": "18:00–24:00",
+            "leave_by": "17:45",
             "arrive": "17:58",
             "start": "18:00",
             "depart": "19:00",

@@ -7,7 +7,18 @@ from collections.abc import Sequence
 
 import pytest
 
-from wuyou.routing.optimizer import Engineer, Job, Plan, Point, Problem, Unassigned, Window, plan_check, solve
+from wuyou.routing.optimizer import (
+    ARRIVE_EARLY,
+    Engineer,
+    Job,
+    Plan,
+    Point,
+    Problem,
+    Unassigned,
+    Window,
+    plan_check,
+    solve,
+)
 from wuyou.routing.proposal import (
     BY_HAND,
     ProposalError,
@@ -98,8 +109,8 @@ def test_r_f2_route_timing_works_the_departure_back_from_the_first_visit():
     a, b = job("a", (10, 11)), job("b", (9, 12), lat=36.09)
     route = route_timing(e1, [a, b], travel=TRAVEL)
     first, second = route.visits
-    assert route.leave_at == 10 * H - DRIVE  # no waiting on the doorstep
-    assert (first.arrival, first.start, first.departure, first.travel) == (10 * H, 10 * H, 11 * H, DRIVE)
+    assert route.leave_at == 10 * H - ARRIVE_EARLY - DRIVE  # at the door a few minutes early, no more
+    assert (first.arrival, first.start, first.departure, first.travel) == (10 * H - ARRIVE_EARLY, 10 * H, 11 * H, DRIVE)
     assert (second.arrival, second.start, second.departure) == (11 * H + DRIVE, 11 * H + DRIVE, 12 * H + DRIVE)
     assert route.back_at == 12 * H + 2 * DRIVE
     assert (route.travel, route.distance) == (3 * DRIVE, 15000)
@@ -130,7 +141,7 @@ def test_r_f2_a_visit_past_all_its_windows_is_timed_anyway_and_the_check_reports
 def test_r_f6_route_timing_keeps_a_pinned_visit_within_its_slack():
     pinned = job("d", (10, 16), pinned_to="e1", pinned_start=11 * H)
     route = route_timing(engineer("e1"), [pinned], travel=TRAVEL)
-    assert route.visits[0].start == 11 * H - 900 and route.leave_at == 11 * H - 900 - DRIVE
+    assert route.visits[0].start == 11 * H - 900 and route.leave_at == 11 * H - 900 - ARRIVE_EARLY - DRIVE
 
 
 def test_r_f2_an_empty_route_leaves_and_returns_at_the_shift_start():

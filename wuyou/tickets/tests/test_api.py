@@ -397,19 +397,20 @@ def risky(network, customer_a, traveller):
     return {"breached": breached, "theirs": theirs, "dispatched": dispatched, "soon": soon, "fresh": fresh}
 
 
-def test_at_risk_is_nearest_due_first_with_the_clocks_at_risk(network, risky):
+def test_at_risk_is_most_urgent_first_with_the_clocks_at_risk(network, risky):
     page = ApiClient(staff=network.clerk_a).get("/requests/at-risk").json()
-    assert [r["id"] for r in page["items"]] == [risky[k].pk for k in ("breached", "soon", "dispatched")]
+    # The soonest clock still to save first (13:00); at 17:30 the one that also breached before the one that did not
+    assert [r["id"] for r in page["items"]] == [risky[k].pk for k in ("soon", "breached", "dispatched")]
     assert (page["count"], page["limit"], page["offset"]) == (3, 50, 0)
-    first = page["items"][0]
+    first = page["items"][1]
     assert first["number"] == risky["breached"].number and first["overdue"] is True
     assert [(c["step"], c["stage"], c["level_name"]) for c in first["at_risk"]] == [
         ("first_response", "breached", "head_of_service"),
         ("appointment_confirmed", "breached", "head_of_service"),
         ("on_site", "warned", "responsible"),
     ]
-    assert [(c["step"], c["stage"]) for c in page["items"][1]["at_risk"]] == [("first_response", "on_time")]
-    assert page["items"][1]["overdue"] is False
+    assert [(c["step"], c["stage"]) for c in page["items"][0]["at_risk"]] == [("first_response", "on_time")]
+    assert page["items"][0]["overdue"] is False
 
 
 def test_at_risk_filters_and_pages(network, risky):
@@ -420,7 +421,7 @@ def test_at_risk_filters_and_pages(network, risky):
 
     assert risky["fresh"].pk not in ids() and risky["fresh"].pk in ids(within_hours=24)
     assert ids(within_hours=0) == [risky["breached"].pk, risky["dispatched"].pk], "warned or breached only"
-    assert ids(limit=1, offset=1) == [risky["soon"].pk]
+    assert ids(limit=1, offset=1) == [risky["breached"].pk]
     # A clerk's own: his outlet's requests nobody is assigned to (their warnings go to him)
     unassigned = [pk for pk in ids() if ServiceRequest.objects.get(pk=pk).assignee_id is None]
     assert unassigned and ids(mine="true") == unassigned

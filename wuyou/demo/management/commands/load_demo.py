@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from wuyou.core.errors import DomainError
 from wuyou.demo.services import DemoLogin, DemoScale, demo_is_loaded, demo_load, demo_token_issue
 from wuyou.demo.world import DEMO_AUTHENTICATOR_NAME, DEMO_PASSWORD
+
+
+def _port_from_environment() -> int:
+    """WUYOU_PORT (set by `make run` from PORT), else 8000: where the printed API example points."""
+    text = os.environ.get("WUYOU_PORT", "")
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else 8000
 
 
 def _non_negative(text: str) -> int:
@@ -34,28 +42,40 @@ class Command(BaseCommand):
             "--customers",
             type=_non_negative,
             default=defaults.customers,
-            help="number of customers (default %(default)s)",
+            help=_("number of customers (default %(default)s)"),
         )
         parser.add_argument(
-            "--units", type=_non_negative, default=defaults.units, help="number of product units (default %(default)s)"
+            "--units",
+            type=_non_negative,
+            default=defaults.units,
+            help=_("number of product units (default %(default)s)"),
         )
         parser.add_argument(
             "--requests",
             type=_non_negative,
             default=defaults.requests,
-            help="number of service requests (default %(default)s)",
+            help=_("number of service requests (default %(default)s)"),
         )
         parser.add_argument(
             "--engineers",
             type=_non_negative,
             default=defaults.engineers,
-            help="number of engineers, spread over the 8 outlets (default %(default)s)",
+            help=_("number of engineers, spread over the 8 outlets (default %(default)s)"),
         )
-        parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default %(default)s)")
+        parser.add_argument("--seed", type=int, default=defaults.seed, help=_("random seed (default %(default)s)"))
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=_port_from_environment(),
+            help=_(
+                "the port `wuyou serve` listens on, for the API example printed with the token "
+                "(default: WUYOU_PORT, else 8000)"
+            ),
+        )
         parser.add_argument(
             "--new-token",
             action="store_true",
-            help="issue a new API token for the demo integration (also when already loaded)",
+            help=_("issue a new API token for the demo integration (also when already loaded)"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -85,7 +105,9 @@ class Command(BaseCommand):
             self.stdout.write("")
             self.stdout.write("API token for the demo integration (shown once; stored only hashed):")
             self.stdout.write(f"    {secret}")
-            self.stdout.write("    try: curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/v1/requests")
+            self.stdout.write(
+                f"    try: curl -H 'Authorization: Bearer <token>' http://127.0.0.1:{options['port']}/api/v1/requests"
+            )
         else:
             self.stdout.write(
                 "An API token was printed when the demo was first loaded; `wuyou demo --new-token` issues another."

@@ -2,7 +2,8 @@
 
 The file format and the plan it prints are documented in docs/dispatch-problem.md. Exit status: 0 with a
 plan, 2 when the file cannot be used (each mistake on stderr, naming its field), 1 when the plan fails its
-own check (a bug: the plan is printed all the same, with its problems).
+own check (the plan is printed all the same, with its problems). A required job nobody can do at all (a skill
+nobody has, a window before every shift) is a warning, not a failure: it is listed unassigned with its reason.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(body)
         self.stderr.write(summary(answer), style_func=lambda text: text)
+        for warning in plan.warnings:
+            self.stderr.write(f"warning: {warning}", style_func=lambda text: text)
         if findings:
             for finding in findings:
                 self.stderr.write(f"plan check: {finding}")

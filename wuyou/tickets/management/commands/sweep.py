@@ -32,6 +32,7 @@ class Command(BaseCommand):
         self.stopping = False
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._stop)
+        first = True  # the first sweep catches up on what fell due while no sweeper ran: one line, however much
         while True:
             close_old_connections()
             try:
@@ -42,20 +43,11 @@ class Command(BaseCommand):
                 close_old_connections()
             else:
                 if report.acted or options["once"]:
-                    log.info(
-                        "sweep: %d warned, %d breached, %d escalated, %d messages in %.2f s%s",
-                        report.warned,
-                        report.breached,
-                        report.escalated,
-                        report.messages,
-                        report.seconds,
-                        "; delivery queued" if kicked else "",
-                    )
+                    line = report.summary() + ("; delivery queued" if kicked else "")
+                    log.info("sweep catch-up at start: %s" if first else "sweep: %s", line)
                     if options["once"]:
-                        self.stdout.write(
-                            f"{report.warned} warned, {report.breached} breached, {report.escalated} escalated, "
-                            f"{report.messages} messages queued in {report.seconds:.2f} s"
-                        )
+                        self.stdout.write(line)
+                first = False
             if options["once"] or self.stopping:
                 return
             deadline = time.monotonic() + options["interval"]

@@ -1,4 +1,4 @@
-"""The agent console: one-box search, new customer, the customer page with its timeline."""
+"""The agent console: one-box search, new customer, the customer page with its timeline, notes, reveals, the map."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.views import actor_of, staff_view
-from wuyou.core.errors import DomainError
+from wuyou.core.errors import DomainError, NotFound
 from wuyou.core.htmx import (
     apply_domain_error,
     found_or_404,
@@ -26,9 +26,11 @@ from wuyou.core.htmx import (
 )
 from wuyou.core.phones import phone_search_key
 from wuyou.customers import anonymisation, selectors, services
+from wuyou.customers.address_map import address_maps
 from wuyou.customers.erasure import open_jobs_of
 from wuyou.customers.forms import (
     CUSTOMER_FIELD_MAP,
+    AddressPlaceForm,
     AnonymiseDecideForm,
     AnonymiseRequestForm,
     CustomerCreateForm,
@@ -78,6 +80,8 @@ def _card(actor: Actor, customer: Customer) -> dict[str, Any]:
         "show_addresses": actor.scope is not Scope.OWN_JOBS,
         "addresses": selectors.addresses_shown(actor=actor, customer=customer),
         "can_run_desk": actor.can_run_desk,
+        "may_edit": services.may_edit(actor, customer) and customer.anonymised_at is None,
+        "may_merge": services.may_merge(actor) and customer.anonymised_at is None,
     }
 
 
@@ -111,10 +115,13 @@ def customer_new(request: HttpRequest) -> HttpResponse:
     """File a new customer; field errors come back next to the inputs, nothing half-written."""
     actor = actor_of(request)
     form = CustomerCreateForm(request.POST or None, actor=actor, initial={"phone_1": request.GET.get("phone", "")})
-    status = 200
+    status, duplicates = 200, []
     if request.method == "POST":
         status = 422
-        if form.is_valid():
+        duplicates = _duplicates_shown(actor, form)
+        if duplicates:
+            status = 409  # the same phone as a customer the agent can open: file a second one on purpose only
+        elif form.is_valid():
             try:
                 customer = services.customer_create(actor=actor, profile=form.to_input())
             except DomainError as exc:
@@ -124,7 +131,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Customer %(name)s filed.") % {"name": customer.name})
                 url = reverse("customers:detail", args=[customer.pk])
                 return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
-    context = {"form": form, "can_run_desk": actor.can_run_desk}
+    context = {"form": form, "can_run_desk": actor.can_run_desk, "duplicates": duplicates}
     return render_page_or_partial(request, "customers/customer_new.html", "form", context, status=status)
 
 
@@ -133,7 +140,14 @@ def customer_new(request: HttpRequest) -> HttpResponse:
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The customer's card, timeline, units and requests (the last two load as panels)."""
     actor = actor_of(request)
-    customer = found_or_404(request, selectors.customer_get, actor=actor, customer_id=customer_id)
+    try:
+        customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    except NotFound:
+        survivor_id = _merged_into_visible(actor, customer_id)
+        if survivor_id is None:
+            raise not_found(request) from None
+        messages.info(request, _("That record was merged into this one."))
+        return redirect("customers:detail", customer_id=survivor_id)
     context = (
         _card(actor, customer)
         | _timeline_context(actor, customer, None)
@@ -235,7 +249,39 @@ def customer_note(request: HttpRequest, customer_id: int) -> HttpResponse:
     )
 
 
-# --- anonymisation on request (PIPL art. 47): filed by one person, approved by another -------------------------------
+@require_http_methods(["GET", "POST"])
+@staff_view
+def address_place(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The addresses on a small map (GET, a panel of the customer page); POST moves one's point where it was clicked
+    or typed (precision "manual", a line on the timeline). Another outlet's customer or a masked address is a 404."""
+    actor = actor_of(request)
+    customer = found_or_404(request, selectors.customer_get, actor=actor, customer_id=customer_id)
+    form, status = AddressPlaceForm(request.POST or None), 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.address_place(actor=actor, customer_id=customer.pk, **form.cleaned_data)
+            except NotFound:
+                raise not_found(request) from None
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+                status = refusal_status(exc)
+            else:
+                if not wants_partial(request):
+                    messages.success(request, _("Map point saved."))
+                    return redirect("customers:detail", customer_id=customer.pk)
+                customer = selectors.customer_get(actor=actor, customer_id=customer.pk)
+                form, status = AddressPlaceForm(), 200
+    context = {
+        "customer": customer,
+        "maps": address_maps(actor=actor, customer=customer),
+        "place_form": form,
+        "can_run_desk": actor.can_run_desk,
+        "saved": request.method == "POST" and status == 200,
+    }
+    response = render_page_or_partial(request, "customers/address_map.html", "panel", context, status=status)
+    return trigger_client_event(response, CUSTOMER_CHANGED) if context["saved"] else response
 
 
 def _anonymisation_context(
@@ -260,72 +306,18 @@ def _anonymisation_context(
     }
 
 
-def _detail_refused(request: HttpRequest, actor: Actor, customer: Customer, status: int, **forms: Any) -> HttpResponse:
-    context = (
-        _card(actor, customer)
-        | _timeline_context(actor, customer, None)
-        | {"note_form": NoteForm(), "reveal_form": RevealPhonesForm()}
-        | _anonymisation_context(actor, customer, **forms)
-    )
-    return render(request, "customers/customer_detail.html", context, status=status)
+def _duplicates_shown(actor: Actor, form: CustomerCreateForm) -> list[dict[str, Any]]:
+    """Customers the agent can open who already have the new customer's phone (unless he files anyway)."""
+    if not form.is_valid() or form.cleaned_data.get("file_anyway"):
+        return []
+    phones = [p for p in (form.cleaned_data["phone_1"], form.cleaned_data.get("phone_2") or "") if p.strip()]
+    found = services.duplicates_of(actor=actor, phones=phones)
+    return [{"customer": c, "phones": phones_shown(actor, c)} for c in found]
 
 
-@require_POST
-@staff_view
-def customer_anonymise_request(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """File the customer's request to be anonymised, with its reason; another person approves it."""
-    actor = actor_of(request)
-    customer = found_or_404(request, selectors.customer_get, actor=actor, customer_id=customer_id)
-    form = AnonymiseRequestForm(request.POST)
-    status = 422
-    if form.is_valid():
-        try:
-            services.anonymisation_request_file(
-                actor=actor, customer_id=customer.pk, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-            status = refusal_status(exc)
-        else:
-            messages.success(request, _("Anonymisation requested; it waits for a second person's approval."))
-            return redirect("customers:detail", customer_id=customer.pk)
-    return _detail_refused(request, actor, customer, status, anonymise_form=form)
-
-
-@require_POST
-@staff_view
-def anonymisation_decide(request: HttpRequest, anonymisation_id: int) -> HttpResponse:
-    """Approve (the customer is anonymised at once) or reject another person's anonymisation request."""
-    actor = actor_of(request)
-    filed = found_or_404(
-        request, anonymisation.anonymisation_request_get, actor=actor, anonymisation_id=anonymisation_id
-    )
-    form = AnonymiseDecideForm(request.POST)
-    status = 422
-    if form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            services.anonymisation_request_decide(
-                actor=actor, anonymisation_id=filed.pk, approve=approve, note=form.cleaned_data["note"]
-            )
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-            status = refusal_status(exc)
-        else:
-            done = _("Customer anonymised.") if approve else _("Anonymisation request rejected.")
-            messages.success(request, done)
-            return redirect("customers:detail", customer_id=filed.customer_id)
-    customer = found_or_404(request, selectors.customer_get, actor=actor, customer_id=filed.customer_id)
-    return _detail_refused(request, actor, customer, status, decide_form=form)
-
-
-@require_GET
-@staff_view
-def anonymisation_list(request: HttpRequest) -> HttpResponse:
-    """The anonymisation requests waiting for a decision, for the approvers and the desk that files them."""
-    actor = actor_of(request)
-    if not (anonymisation.may_approve(actor) or anonymisation.may_file_any(actor)):
-        raise not_found(request)
-    pending = anonymisation.anonymisation_requests_pending(actor=actor)
-    context = {"pending": pending, "may_approve": anonymisation.may_approve(actor)}
-    return render(request, "customers/anonymisation_list.html", context)
+def _merged_into_visible(actor: Actor, customer_id: int) -> int | None:
+    """The record a merged one now lives in, if the actor may open it (an old link finds the customer)."""
+    survivor_id = Customer.objects.filter(pk=customer_id).values_list("merged_into", flat=True).first()
+    if survivor_id is None or not selectors.customers_visible(actor=actor).filter(pk=survivor_id).exists():
+        return None
+    return int(survivor_id)
