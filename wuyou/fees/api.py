@@ -17,7 +17,6 @@ from wuyou.core.errors import NotFound
 from wuyou.core.idempotency import idempotent
 from wuyou.core.schemas import PAGE_MAX, BoundedDate, IdempotencyKey, ObjectId
 from wuyou.dispatch.selectors import work_order_get
-from wuyou.fees import payments as payment_services
 from wuyou.fees import services as fees_services
 from wuyou.fees.models import AGREED, FeeQuote, InvoiceRequest, Payment, PaymentMethod
 from wuyou.fees.pricing import QuotePart, parts_quote
@@ -48,6 +47,7 @@ from wuyou.fees.selectors import (
     receipt_for,
     takings,
 )
+from wuyou.fees.services import payments as payment_services
 from wuyou.products.explanations import quote_as_dict
 
 router = Router(tags=["fees"])

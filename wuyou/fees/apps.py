@@ -25,7 +25,7 @@ class FeesConfig(AppConfig):
         ref_url_register("fee_quote", quote_urls)  # the inbox links `fee_quote:<id>` to the quote's request
         eraser_register("fee_invoices", invoices_erase)
 
-        from wuyou.fees.payment_views import request_payments_panel
+        from wuyou.fees.views.payments import request_payments_panel
         from wuyou.tickets.panels import AFTER_DISPATCH, request_panel_register
 
         # The request page shows what the customer paid; tickets knows nothing of fees (ADR 0004).

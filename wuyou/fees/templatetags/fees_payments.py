@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 
 from wuyou.accounts.views import actor_of
 from wuyou.dispatch.models import WorkOrder
-from wuyou.fees.payment_views import payment_card
+from wuyou.fees.views.payments import payment_card
 
 register = template.Library()
 

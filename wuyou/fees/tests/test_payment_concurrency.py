@@ -12,7 +12,7 @@ from tests.concurrency import run_together
 from tests.field_service import quote_agreed
 from wuyou.core.errors import ValidationFailed
 from wuyou.fees.models import Payment
-from wuyou.fees.payments import payment_record
+from wuyou.fees.services.payments import payment_record
 from wuyou.fees.tests.test_views import visit_on_site
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,8 @@ import pytest
 from django.utils import translation
 
 from tests.field_service import quote_agreed
-from wuyou.fees import payments
 from wuyou.fees.models import InvoiceRequest, InvoiceStatus, Payment
+from wuyou.fees.services import payments
 from wuyou.fees.tests.test_payments import COMPANY_TAX_NUMBER, outlet_b_visit_paid
 from wuyou.fees.tests.test_views import visit_on_site
 

@@ -15,9 +15,8 @@ from tests.api_client import ApiClient, fields_of
 from tests.field_service import quote_agreed
 from wuyou.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.dispatch.models import WorkOrder
-from wuyou.fees import payments
 from wuyou.fees.models import FeeVerb, InvoiceRequest, InvoiceStatus, Payment
-from wuyou.fees.services import quote_decide, quote_settle, visit_quote_offer
+from wuyou.fees.services import payments, quote_decide, quote_settle, visit_quote_offer
 from wuyou.fees.tests.test_views import visit_on_site
 from wuyou.products.models import Unit
 from wuyou.tickets.models import RequestEvent

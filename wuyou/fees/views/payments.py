@@ -1,7 +1,7 @@
 """Pages of what the customer paid (issue 13 item 4, R-B5): the payment card of the visit page, the invoice
 requests for the finance desk, and the day's takings per engineer for the outlet clerk.
 
-Thin views over wuyou.fees.payments (writes) and wuyou.fees.selectors (reads). The card posts plain forms: a
+Thin views over wuyou.fees.services.payments (writes) and wuyou.fees.selectors (reads). The card posts plain forms: a
 good one goes back to the page it came from; a bad one shows the card again, alone, with the errors by field.
 """
 
@@ -28,9 +28,9 @@ from wuyou.core.errors import DomainError, PermissionDenied, ValidationFailed
 from wuyou.core.htmx import found_or_404
 from wuyou.dispatch.models import WorkOrder
 from wuyou.dispatch.selectors import work_order_get, work_orders_visible
-from wuyou.fees import payments as payment_services
 from wuyou.fees.models import AGREED, InvoiceStatus, InvoiceTitle, PaymentMethod
 from wuyou.fees.selectors import invoices_visible, payment_summary, takings
+from wuyou.fees.services import payments as payment_services
 from wuyou.tickets.models import ServiceRequest
 
 INVOICES_SHOWN = 200
