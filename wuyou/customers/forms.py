@@ -45,6 +45,19 @@ EDIT_FIELD_MAP = CUSTOMER_FIELD_MAP | {
 }
 
 
+def typed_window(data: dict[str, Any]) -> list[ContactWindowInput]:
+    """The contact window typed on a customer form (days, from, until), or none when either time is left empty."""
+    if not (data.get("window_from") and data.get("window_until")):
+        return []
+    return [
+        ContactWindowInput(
+            days=data.get("window_days") or ContactWindow.Days.ANY,
+            starts_at=data["window_from"],
+            ends_at=data["window_until"],
+        )
+    ]
+
+
 class CustomerSearchForm(forms.Form):
     """The console's one box: phone, serial, name or address."""
 
@@ -123,15 +136,7 @@ class CustomerCreateForm(forms.Form):
                     longitude=data["longitude"],
                 )
             )
-        windows = []
-        if data.get("window_from") and data.get("window_until"):
-            windows.append(
-                ContactWindowInput(
-                    days=data.get("window_days") or ContactWindow.Days.ANY,
-                    starts_at=data["window_from"],
-                    ends_at=data["window_until"],
-                )
-            )
+        windows = typed_window(data)
         return CustomerInput(
             name=data["name"],
             kind=data["kind"],
@@ -267,18 +272,9 @@ class CustomerEditForm(forms.Form):
                     longitude=data["longitude"],
                 ),
             )
-        windows = [
+        windows = typed_window(data) + [
             ContactWindowInput(days=w.days, starts_at=w.starts_at, ends_at=w.ends_at) for w in self.other_windows
         ]
-        if data.get("window_from") and data.get("window_until"):
-            windows.insert(
-                0,
-                ContactWindowInput(
-                    days=data.get("window_days") or ContactWindow.Days.ANY,
-                    starts_at=data["window_from"],
-                    ends_at=data["window_until"],
-                ),
-            )
         return CustomerEdit(
             name=data["name"],
             kind=data["kind"],
