@@ -128,6 +128,9 @@ class WuyouAPI(NinjaAPI):
         from wuyou.parts.api import router as parts_router
         from wuyou.products.api import lookup_router
         from wuyou.products.api import router as units_router
+        from wuyou.quality.api import router as quality_router
+        from wuyou.quality.desk.api import router as complaints_router
+        from wuyou.quality.followup.api import router as callbacks_router
         from wuyou.tickets.api import router as requests_router
 
         self.add_router("/customers", customers_router)
@@ -141,6 +144,9 @@ class WuyouAPI(NinjaAPI):
         self.add_router("/parts", parts_router)
         self.add_router("/loans", loans_router)
         self.add_router("/inbox", inbox_router)
+        self.add_router("/callbacks", callbacks_router)
+        self.add_router("/quality", quality_router)
+        self.add_router("/complaints", complaints_router)
 
     @property
     def urls(self) -> tuple[list[Any], str, str]:

@@ -22,6 +22,7 @@ from wuyou.fees.models import FeeQuote
 from wuyou.loaners.models import Loan, LoanerUnit, TakeBack
 from wuyou.parts.models import Requisition, StockPlaceKind
 from wuyou.parts.services import stock_place_ensure
+from wuyou.quality.models import Callback, Complaint, RectificationAction
 from wuyou.tickets.models import ServiceRequest, Status
 
 A_NAME = "欧阳娜娜"
@@ -30,6 +31,9 @@ A_MASKED = "136****9876"
 A_STREET = "闽江路128号"
 # Query parameters that only narrow or page what the scope already allows.
 NEUTRAL_PARAMS = {
+    "category",
+    "severity",
+    "repeat",
     "limit",
     "offset",
     "before_id",
@@ -44,6 +48,11 @@ NEUTRAL_PARAMS = {
     "open",
     "returned",
     "backlog",
+    "due",
+    # measured quality (/quality/…): the months and how rows are cut only narrow the scoped figures
+    "month_from",
+    "month_to",
+    "breakdown",
 }
 # Routes that answer from the working-day calendar alone: no customer data to leak (their outlet scope is tested in
 # wuyou/calendars/tests/test_checks.py).
@@ -124,7 +133,19 @@ def build_a_world(network):
     # Outlet B has its own data, so that B's callers see non-empty lists.
     b_customer = CustomerFactory(outlet=network.outlet_b, name="马晓东")
     RequestFactory(customer=b_customer, unit=UnitFactory(owner=b_customer), assignee=network.engineer_b)
+    # A callback about A's request (issue 14 item 3): B's follow-up staff never see it.
+    callback = Callback.objects.create(
+        request=request, reason="sample", work_order=work_order, due_at=timezone.now(), call_at=timezone.now()
+    )
+    # A complaint record on A's request with one rectification action (issue 14 item 7).
+    complaint = Complaint.objects.create(request=request, category="attitude")
+    action = RectificationAction.objects.create(
+        complaint=complaint, action="服务规范培训", owner=network.outlet_manager_a, due_on=timezone.localdate()
+    )
     return {
+        "callback": callback,
+        "complaint": complaint,
+        "action": action,
         "customer": customer,
         "unit": unit,
         "request": request,
@@ -181,6 +202,9 @@ def calls_against_a(a_world, network) -> list[tuple[str, dict[str, object]]]:
         "requisition_id": a_world["requisition"].pk,
         "take_back_id": a_world["take_back"].pk,
         "loan_id": a_world["loan"].pk,
+        "callback_id": a_world["callback"].pk,
+        "complaint_id": a_world["complaint"].pk,
+        "action_id": a_world["action"].pk,
     }
     pointing = {
         "q": [A_NAME, A_PHONE, unit.serial, A_STREET, A_PHONE[:6]],

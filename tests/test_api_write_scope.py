@@ -122,6 +122,9 @@ def aimed_at_a(a_world, network) -> list[tuple[str, str, Any]]:
         "loan_id": a_world["loan"].pk,
         "quote_id": a_world["work_order"].quotes.get().pk,
         "invoice_id": invoice_of(a_world["work_order"]).pk,
+        "callback_id": a_world["callback"].pk,
+        "complaint_id": a_world["complaint"].pk,
+        "action_id": a_world["action"].pk,
     }
     calls = []
     for method, path, body in write_routes():

@@ -11,6 +11,7 @@ auth.permission --exclude sessions --exclude admin.logentry` of the demo made by
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from collections import defaultdict
@@ -205,6 +206,7 @@ def test_the_cut_keeps_every_row_of_the_old_demo(settings):
         expected["auth.user"]["1"]["user_permissions"] = [change_part.pk]
         assert_parts_used_read_from_the_ledger(expected)
         expect_timeline_written_at(expected)
+        expect_orphan_callback_clocks_moot(expected)
         assert_every_row_found(expected)
         assert_foreign_keys_reach(expected)
         assert_content_types_moved(moved_ids)
@@ -281,6 +283,35 @@ def expect_timeline_written_at(expected: dict[str, dict[str, dict[str, Any]]]) -
         )
     assert any(f["outlet"] for f in expected["customers.timelineentry"].values())
     assert any(f["outlet"] is None for f in expected["customers.timelineentry"].values())
+
+
+def expect_orphan_callback_clocks_moot(expected: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Quality 0002/0003: a callback rings when it was due; a callback clock no pending callback owns became moot
+    (its request's "due" is the nearest running clock left), stopped at the migration's time."""
+    from wuyou.tickets.models import RequestClock
+
+    for fields in expected.get("quality.callback", {}).values():
+        fields["call_at"] = fields["due_at"]
+    owned = {f["request"] for f in expected.get("quality.callback", {}).values() if f["status"] == "pending"}
+    found = serialised(RequestClock)
+    orphans = [
+        (pk, f)
+        for pk, f in expected["tickets.requestclock"].items()
+        if f["step"] == "callback_due" and f["state"] != "stopped" and f["request"] not in owned
+    ]
+    assert orphans, "the old demo had callback clocks started by resolving alone"
+    for pk, fields in orphans:
+        fields.update(state="stopped", outcome="moot", next_action_at=None, paused_at=None)
+        fields["stopped_at"] = found[pk]["stopped_at"]
+    for request in {f["request"] for _pk, f in orphans}:
+        running = [
+            f["due_at"]
+            for f in expected["tickets.requestclock"].values()
+            if f["request"] == request and f["state"] == "running"
+        ]
+        expected["tickets.servicerequest"][str(request)]["due_at"] = min(
+            running, key=lambda due: dt.datetime.fromisoformat(due.replace("Z", "+00:00")), default=None
+        )
 
 
 def assert_foreign_keys_reach(expected: dict[str, dict[str, dict[str, Any]]]) -> None:

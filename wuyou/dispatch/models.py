@@ -172,6 +172,9 @@ class WorkOrder(TimeStampedModel):
     take_back_receipt = models.CharField(_("take-back receipt"), max_length=40, blank=True)
     test_run_ok = models.BooleanField(_("test run passed"), null=True, blank=True)
     test_run_note = models.CharField(_("test run note"), max_length=300, blank=True)
+    # The engineer's doubts when he finishes (seed 003: 3小时后跟踪回访): either makes a callback 3 hours later.
+    not_sure_fixed = models.BooleanField(_("not sure it is fully fixed"), default=False)
+    no_time_for_test_run = models.BooleanField(_("no time for a test run"), default=False)
     quality_rating = models.PositiveSmallIntegerField(_("repair quality rating"), null=True, blank=True)
     attitude_rating = models.PositiveSmallIntegerField(_("attitude rating"), null=True, blank=True)
     signature = models.TextField(_("customer's signature"), blank=True, help_text=_("PNG drawn on the screen."))
@@ -187,6 +190,8 @@ class WorkOrder(TimeStampedModel):
         verbose_name_plural = _("work orders")
         indexes = [
             models.Index(fields=["outlet", "status", "window_start"]),
+            # The daily sample draw reads the visits finished on one day (quality, issue 14).
+            models.Index(fields=["status", "finished_at"], name="work_order_finished"),
             models.Index(fields=["engineer", "planned_start"]),
         ]
         constraints = [

@@ -45,6 +45,8 @@ def work_order_step(
             attitude=payload.attitude,
             signature=payload.signature,
             signed_by=payload.signed_by,
+            not_sure_fixed=payload.not_sure_fixed,
+            no_time_for_test_run=payload.no_time_for_test_run,
         ),
         expected_version=expected_version(payload.version, if_match),
     )

@@ -83,6 +83,10 @@ class StepIn(Schema):
     attitude: int | None = Field(None, ge=1, le=5)
     signature: CleanText = Field("", max_length=MAX_SIGNATURE_CHARS, description="data:image/png;base64,…")
     signed_by: CleanText = Field("", max_length=50)
+    not_sure_fixed: bool = Field(
+        False, description="done: the engineer is not sure it is fully fixed (callback in 3 h)"
+    )
+    no_time_for_test_run: bool = Field(False, description="done: no time for a test run (callback in 3 h)")
     version: Version | None = None
 
 

@@ -21,6 +21,7 @@ from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
 from wuyou.dispatch.services import outlet_day_of, routes_bump, unplanned_fields, work_order_claim, work_order_tell
 from wuyou.fees.selectors import finish_check, parts_agreed_check
 from wuyou.fieldservice import steps
+from wuyou.fieldservice.finish import visit_done_run
 from wuyou.fieldservice.models import VisitVerb
 from wuyou.loaners.services import take_back_record
 from wuyou.parts.services import part_consume
@@ -61,6 +62,8 @@ class StepInput:
     attitude: int | None = None
     signature: str = ""  # data:image/png;base64,…
     signed_by: str = ""
+    not_sure_fixed: bool = False  # done: the engineer's doubts make a callback 3 hours later (seed 003)
+    no_time_for_test_run: bool = False
 
 
 def _step_changes(step: str, wo: WorkOrder, entry: StepInput, now: dt.datetime) -> tuple[dict[str, Any], str]:
@@ -117,7 +120,12 @@ def _step_changes(step: str, wo: WorkOrder, entry: StepInput, now: dt.datetime) 
         raise ValidationFailed(_("Record the work done before finishing."), field="note")
     if wo.quality_rating is None:
         raise ValidationFailed(_("Ask the customer to rate the visit before finishing."), field="rating")
-    return {"finished_at": now, **({"work_done": note[:4000]} if note and not wo.work_done else {})}, note
+    return {
+        "finished_at": now,
+        "not_sure_fixed": entry.not_sure_fixed,
+        "no_time_for_test_run": entry.no_time_for_test_run,
+        **({"work_done": note[:4000]} if note and not wo.work_done else {}),
+    }, note
 
 
 def work_order_step(
@@ -168,6 +176,7 @@ def work_order_step(
             sr.refresh_from_db()
             if sr.status in OPEN_STATUSES:
                 request_transition(actor=actor, request=sr, action="resolve", note=work_order.work_done or note)
+            visit_done_run(actor=actor, work_order=work_order, at=now)  # e.g. quality's callbacks after the visit
     return work_order
 
 

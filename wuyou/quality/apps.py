@@ -25,3 +25,25 @@ class QualityConfig(AppConfig):
         # Anonymising a customer (PIPL art. 47) erases his traces here too; customers knows nothing of this app.
         open_jobs_register("callbacks", pending_callbacks)
         eraser_register("callbacks", callbacks_erase)
+
+        from wuyou.fieldservice.finish import visit_done_register
+        from wuyou.quality.services.scheduling import callbacks_after_visit
+
+        # A finished visit may call for a callback by rule (uncertain repair, unsatisfied on site, the revisit).
+        visit_done_register("callbacks", callbacks_after_visit)
+
+        from wuyou.quality.services.sampling import sampling_draws_due
+        from wuyou.tickets.sweep_jobs import sweep_job_register
+
+        # Each morning after 06:00 the sweeper draws yesterday's completed jobs for the sampled callbacks (R-G2).
+        sweep_job_register("sample_draw", sampling_draws_due)
+
+        from wuyou.quality.complaints import VERB_LABELS
+        from wuyou.quality.desk.panels import request_complaint_panel
+        from wuyou.quality.services.complaints import rectification_overdue_sweep
+
+        # The complaint desk (R-G3): the agent's screen on a complaint request, and overdue rectification actions
+        # climbing owner → outlet manager → service manager on every sweep.
+        history_labels_register(VERB_LABELS)
+        request_panel_register("complaint", request_complaint_panel, 5, slot=AFTER_ACTIONS)
+        sweep_job_register("rectification_overdue", rectification_overdue_sweep)

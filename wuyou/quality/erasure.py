@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from wuyou.customers.erasure import ErasureSubject, rows_redact
-from wuyou.quality.models import Callback, CallbackStatus
+from wuyou.quality.models import Callback, CallbackAnswer, CallbackStatus, QuestionKind
 
 
 def pending_callbacks(customer_id: int) -> list[str]:
@@ -15,5 +15,10 @@ def pending_callbacks(customer_id: int) -> list[str]:
 
 
 def callbacks_erase(subject: ErasureSubject) -> int:
-    """Redact what the follow-up staff wrote down; outcomes and times stay for the satisfaction figures."""
-    return rows_redact(Callback.objects.filter(request__customer_id=subject.customer_id), subject, ["note"])
+    """Redact what the follow-up staff wrote down and the customer's free-text answers; outcomes, ratings and times
+    stay for the satisfaction figures."""
+    notes = rows_redact(Callback.objects.filter(request__customer_id=subject.customer_id), subject, ["note"])
+    said = CallbackAnswer.objects.filter(
+        callback__request__customer_id=subject.customer_id, question__kind=QuestionKind.TEXT
+    )
+    return notes + rows_redact(said, subject, ["value"])

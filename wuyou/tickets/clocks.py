@@ -79,8 +79,14 @@ def earliest_due(clocks: Iterable[RequestClock]) -> dt.datetime | None:
     return min((c.due_at for c in clocks if c.state == ClockState.RUNNING), default=None)
 
 
-def clocks_on_event(*, request: ServiceRequest, verb: str, at: dt.datetime) -> None:
-    """Start, meet, make moot, pause or resume the request's clocks for one of its events (same transaction)."""
+def clocks_on_event(
+    *, request: ServiceRequest, verb: str, at: dt.datetime, start_at: dt.datetime | None = None
+) -> None:
+    """Start, meet, make moot, pause or resume the request's clocks for one of its events (same transaction).
+
+    `start_at`: when the clocks this event starts begin to run, if not at the event (a callback scheduled now to
+    ring at the customer's time counts its limit from that time).
+    """
     starting = [step for step, rule in sla.STEP_RULES.items() if verb in rule.starts_on]
     stopping = {step for step, rule in sla.STEP_RULES.items() if verb in rule.met_on | rule.moot_on}
     pausing, resuming = verb in sla.PAUSE_ON, verb in sla.RESUME_ON
@@ -137,7 +143,7 @@ def clocks_on_event(*, request: ServiceRequest, verb: str, at: dt.datetime) -> N
         if fresh:
             calendar = calendar or calendar_for_outlet(request.outlet_id)
             RequestClock.objects.bulk_create(
-                [new_clock(request=request, policy=policies[s], start=at, calendar=calendar) for s in fresh]
+                [new_clock(request=request, policy=policies[s], start=start_at or at, calendar=calendar) for s in fresh]
             )
     due = RequestClock.objects.filter(request=request, state=ClockState.RUNNING).aggregate(due=Min("due_at"))["due"]
     ServiceRequest.objects.filter(pk=request.pk).update(due_at=due)

@@ -443,13 +443,15 @@ def request_record(
     note: str = "",
     at: dt.datetime | None = None,
     clock_signal: ClockSignal | None = None,
+    clock_start: dt.datetime | None = None,
 ) -> RequestEvent:
     """Record a step taken on the request elsewhere (a visit's progress, a plan): event, timeline, clocks.
 
     The caller's verb is its own (labelled through tickets.history); `clock_signal` says what the event means to the
-    request's clocks (sla.STEP_RULES), e.g. a booked visit meets "appointment confirmed".
+    request's clocks (sla.STEP_RULES), e.g. a booked visit meets "appointment confirmed"; `clock_start` is when a
+    clock the signal starts begins to run, when not now.
     """
     with transaction.atomic():
         if clock_signal is not None:
-            clocks_on_event(request=request, verb=clock_signal, at=at or timezone.now())
+            clocks_on_event(request=request, verb=clock_signal, at=at or timezone.now(), start_at=clock_start)
         return _record(request, actor, verb, summary, data=data, note=note)

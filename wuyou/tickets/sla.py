@@ -206,6 +206,8 @@ class ClockSignal(StrEnum):
     APPOINTMENT_NEEDED = "appointment_needed"
     ENGINEER_ON_SITE = "engineer_on_site"
     CALLED_BACK = "called_back"
+    CALLBACK_SCHEDULED = "callback_scheduled"
+    CALLBACK_DROPPED = "callback_dropped"
 
 
 # Events are the request's own verbs (lifecycle actions plus "opened", "assigned", "authority_report") and the
@@ -226,8 +228,13 @@ STEP_RULES: dict[str, StepRule] = {
     "resolved": StepRule(frozenset({"opened", "reopen"}), frozenset({"resolve"}), _FINISHED),
     "complaint_disposition": StepRule(frozenset({"opened", "reopen"}), frozenset({"resolve"}), _FINISHED),
     "authority_report": StepRule(frozenset({"opened"}), frozenset({"authority_report"}), _FINISHED),
+    # The callback clock belongs to a callback (issue 14): it starts when quality schedules one, is met when the
+    # customer is reached, and is moot when the callback is dropped (unreachable, refused, cancelled). Resolving or
+    # closing the request neither starts nor meets it: a job left out of the sample on purpose has no callback clock.
     "callback_due": StepRule(
-        frozenset({"resolve"}), frozenset({"close", ClockSignal.CALLED_BACK}), _FINISHED | {"reopen"}
+        frozenset({ClockSignal.CALLBACK_SCHEDULED}),
+        frozenset({ClockSignal.CALLED_BACK}),
+        _FINISHED | {"reopen", ClockSignal.CALLBACK_DROPPED},
     ),
 }
 # Waiting on the customer or on parts pauses the clocks whose policy says so; these events end the wait.

@@ -1,18 +1,20 @@
 """Builds the demo world step by step through the real services; one instance per load.
 
 The steps live by sub-domain: the organisation (world.py), customers and units (customers.py), the requests'
-history, field service and repairs (history.py); base.py holds the state they share and the order they run in.
+history, field service and repairs (history.py), the month of callbacks and complaints (quality.py); base.py holds
+the state they share and the order they run in.
 """
 
 from __future__ import annotations
 
 from wuyou.demo.builder.customers import CustomerSteps
 from wuyou.demo.builder.history import HistorySteps
+from wuyou.demo.builder.quality import QualitySteps
 from wuyou.demo.builder.world import WorldSteps
 from wuyou.tickets.sweep import clocks_sweep
 
 
-class DemoBuilder(WorldSteps, CustomerSteps, HistorySteps):
+class DemoBuilder(WorldSteps, CustomerSteps, HistorySteps, QualitySteps):
     """The demo builder: every step of every sub-domain over one shared state."""
 
     # -- the steps in order ----------------------------------------------------------------------------------
@@ -29,6 +31,7 @@ class DemoBuilder(WorldSteps, CustomerSteps, HistorySteps):
             self.clock.now = self.real_now
             self.time_limit_drill()
             self.field_service()
+            self.quality_history()
             report = clocks_sweep()
         self.progress(
             f"deadline sweep: {report.warned} warned, {report.breached} breached, {report.escalated} escalated"

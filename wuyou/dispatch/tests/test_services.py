@@ -655,6 +655,7 @@ def test_r_f3_done_resolves_the_request_and_starts_the_callback_clock(planned):
     assert (wo.take_back_receipt, wo.test_run_ok, wo.quality_rating, wo.attitude_rating) == ("TB-001", False, 4, 5)
     sr = ServiceRequest.objects.get(pk=wo.request_id)
     assert sr.status == Status.RESOLVED
+    # The test run failed: an uncertain repair, so quality's visit-done hook calls the customer back (issue 14)
     assert clock(sr, "callback_due").state == ClockState.RUNNING
     verbs = list(sr.events.values_list("verb", flat=True))
     assert {"job_take_back", "job_parts_used", "job_test_run", "job_rated", "job_done", "resolve"} <= set(verbs)

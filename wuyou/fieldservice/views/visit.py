@@ -46,6 +46,8 @@ class StepForm(forms.Form):
     signature = forms.CharField(required=False, strip=True)
     signed_by = forms.CharField(required=False, strip=True)
     declined = forms.BooleanField(required=False)
+    not_sure_fixed = forms.BooleanField(required=False)
+    no_time_for_test_run = forms.BooleanField(required=False)
 
 
 class ExceptionForm(forms.Form):
@@ -215,6 +217,8 @@ def work_order_step(request: HttpRequest, work_order_id: int) -> HttpResponse:
         # A customer who declines to sign leaves no signature, whatever was scribbled before.
         signature="" if declined else data["signature"],
         signed_by="" if declined else data["signed_by"],
+        not_sure_fixed=data["not_sure_fixed"],
+        no_time_for_test_run=data["no_time_for_test_run"],
     )
     if key == "rating" and declined and not data["note"]:
         posted.errors = {"note": _("Say why the customer did not sign.")}

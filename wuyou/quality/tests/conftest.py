@@ -71,7 +71,9 @@ class Desk:
         return work_order_open(actor=self.clerk, request=sr, visit=WorkOrderInput(windows=windows))
 
     def guide(self, sr: ServiceRequest, note: str = "教客户更换遥控器电池后恢复正常") -> Callback:
-        return request_resolve_by_phone(actor=self.clerk, request=sr, note=note, expected_version=sr.version)
+        callback = request_resolve_by_phone(actor=self.clerk, request=sr, note=note, expected_version=sr.version)
+        assert callback is not None
+        return callback
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_phone_guidance_resolves_calls_off_the_visit_and_schedules_a_callback_tw
     )
     assert shanghai(callback.due_at) == "2026-03-03 Tue 12:00", "2 clock hours, not business hours"
     verbs = list(RequestEvent.objects.filter(request=sr).order_by("pk").values_list("verb", flat=True))
-    assert verbs[-3:] == ["resolve", "work_order_cancelled", "phone_guidance"]
+    assert verbs[-4:] == ["resolve", "work_order_cancelled", "callback_scheduled", "phone_guidance"]
     guidance = RequestEvent.objects.get(request=sr, verb="phone_guidance")
     assert guidance.note == "教客户更换遥控器电池后恢复正常"
     assert guidance.data["work_orders_cancelled"] == [wo.number]
@@ -151,7 +151,7 @@ def test_a_visit_changed_meanwhile_is_a_conflict_and_nothing_is_written(desk, mo
     sr = desk.request()
     wo = desk.visit(sr)
     sr.refresh_from_db()
-    from wuyou.quality import services
+    from wuyou.quality.services import guidance as services
 
     read = services._visits_to_cancel
 
@@ -195,17 +195,22 @@ def test_guided_again_after_a_reopen_the_earlier_callback_gives_way(desk):
 
 def test_the_database_holds_one_pending_phone_guidance_callback_per_request(desk):
     sr = RequestFactory(customer__outlet=desk.network.outlet_a)
-    Callback.objects.create(request=sr, reason=CallbackReason.PHONE_GUIDANCE, due_at=sr.created_at)
-    Callback.objects.create(request=sr, reason=CallbackReason.SAMPLE, due_at=sr.created_at)  # another reason is fine
+    when = sr.created_at
+    Callback.objects.create(request=sr, reason=CallbackReason.PHONE_GUIDANCE, due_at=when, call_at=when)
+    Callback.objects.create(request=sr, reason=CallbackReason.SAMPLE, due_at=when, call_at=when)  # another reason
     with pytest.raises(IntegrityError), transaction.atomic():
-        Callback.objects.create(request=sr, reason=CallbackReason.PHONE_GUIDANCE, due_at=sr.created_at)
+        Callback.objects.create(request=sr, reason=CallbackReason.PHONE_GUIDANCE, due_at=when, call_at=when)
 
 
 def test_the_database_refuses_a_made_callback_without_an_outcome(desk):
     sr = RequestFactory(customer__outlet=desk.network.outlet_a)
     with pytest.raises(IntegrityError), transaction.atomic():
         Callback.objects.create(
-            request=sr, reason=CallbackReason.SAMPLE, due_at=sr.created_at, status=CallbackStatus.DONE
+            request=sr,
+            reason=CallbackReason.SAMPLE,
+            due_at=sr.created_at,
+            call_at=sr.created_at,
+            status=CallbackStatus.DONE,
         )
 
 
@@ -256,7 +261,8 @@ def test_recording_the_same_callback_twice_is_a_conflict_r_g1(desk, guided):
     assert Callback.objects.count() == 1
 
 
-def test_an_unsatisfied_customer_is_called_again_the_next_working_day_r_f3(desk, guided):
+def test_an_unsatisfied_customer_gets_the_request_reopened_with_a_visit_to_book_r_f3(desk, guided):
+    # Given the customer guided by phone is reached at 12:10 and is not satisfied
     sr, callback = guided
     with translation.override("en"), pytest.raises(ValidationFailed) as refused:
         callback_record(actor=desk.actor(desk.follow_up_a), callback=callback, outcome="unsatisfied")
@@ -264,21 +270,45 @@ def test_an_unsatisfied_customer_is_called_again_the_next_working_day_r_f3(desk,
     callback_record(actor=desk.actor(desk.follow_up_a), callback=callback, outcome="unsatisfied", note="还是不制冷")
     callback.refresh_from_db()
     assert (callback.status, callback.outcome) == (CallbackStatus.DONE, CallbackOutcome.UNSATISFIED)
-    again = callback.followed_by.get()
-    assert again.is_pending and again.reason == CallbackReason.PHONE_GUIDANCE
-    assert shanghai(again.due_at) == "2026-03-04 Wed 17:30", "close of the next working day"
-    assert again.assigned_to == desk.follow_up_a, "the clerk who heard the complaint calls again"
     assert callback_clock(sr).outcome == ClockOutcome.MET, "the customer was called back"
+    # Then the request is reopened and a visit waits for the desk to book
+    sr.refresh_from_db()
+    assert sr.status == Status.ACCEPTED
+    visit = WorkOrder.objects.get(request=sr, status=WorkOrderStatus.UNBOOKED)
+    verbs = list(RequestEvent.objects.filter(request=sr).order_by("pk").values_list("verb", flat=True))
+    assert verbs[-4:] == ["callback", "reopen", "work_order_opened", "unsatisfied_reopened"]
+    assert not callback.followed_by.exists(), "the next callback follows the visit, not the call"
+    assert visit.job_type == "repair"
 
 
-def test_an_unanswered_call_leaves_the_clock_running_and_tries_again(desk, guided):
+def test_an_unanswered_call_is_tried_again_at_the_next_allowed_moment_then_closed(desk, guided):
     sr, callback = guided
-    callback_record(actor=desk.actor(desk.follow_up_a), callback=callback, outcome="no_answer")
+    follow_up = desk.actor(desk.follow_up_a)
+    callback_record(actor=follow_up, callback=callback, outcome="no_answer")
     callback.refresh_from_db()
-    assert (callback.status, callback.outcome) == (CallbackStatus.UNREACHABLE, CallbackOutcome.NO_ANSWER)
+    assert callback.is_pending and callback.attempts == 1
+    assert shanghai(callback.call_at) == "2026-03-03 Tue 14:10", "two hours later, inside the default 08-21"
     assert callback_clock(sr).state == ClockState.RUNNING, "nobody reached: the callback is still owed"
     assert RequestEvent.objects.filter(request=sr).latest("pk").verb == "callback_no_answer"
-    assert callback.followed_by.get().is_pending
+    callback_record(actor=follow_up, callback=callback, outcome="no_answer")
+    callback.refresh_from_db()
+    callback_record(actor=follow_up, callback=callback, outcome="no_answer")
+    callback.refresh_from_db()
+    assert (callback.status, callback.outcome, callback.attempts) == (
+        CallbackStatus.UNREACHABLE,
+        CallbackOutcome.NO_ANSWER,
+        3,
+    )
+    assert callback_clock(sr).outcome == ClockOutcome.MOOT, "closed as unreachable: nobody owes it any more"
+    assert Callback.objects.filter(request=sr).count() == 1
+
+
+def test_a_customer_who_refuses_is_not_called_again(desk, guided):
+    sr, callback = guided
+    callback_record(actor=desk.actor(desk.follow_up_a), callback=callback, outcome="refused", note="客户说别再打了")
+    callback.refresh_from_db()
+    assert (callback.status, callback.outcome) == (CallbackStatus.REFUSED, CallbackOutcome.REFUSED)
+    assert callback_clock(sr).outcome == ClockOutcome.MOOT
 
 
 def test_an_unknown_outcome_is_refused_and_nothing_is_written(desk, guided):

@@ -103,7 +103,7 @@ def test_another_outlets_clerk_gets_404_on_phone_guidance(client, desk):
 
 def pending(desk, due: str, outlet=None) -> Callback:
     sr = RequestFactory(customer__outlet=outlet or desk.network.outlet_a, status=Status.RESOLVED)
-    return Callback.objects.create(request=sr, reason=CallbackReason.PHONE_GUIDANCE, due_at=at(due))
+    return Callback.objects.create(request=sr, reason=CallbackReason.PHONE_GUIDANCE, due_at=at(due), call_at=at(due))
 
 
 def test_the_list_shows_due_callbacks_first_with_the_overdue_marked(client, desk):
@@ -151,10 +151,9 @@ def test_the_nav_links_the_follow_up_list_for_the_desk(client, desk):
 
 
 def record(client, callback: Callback, outcome: str, note: str = "", due: str = "today"):
-    prefix = f"cb{callback.pk}"
     return client.post(
         reverse("quality:callback_record", args=[callback.pk]),
-        {f"{prefix}-outcome": outcome, f"{prefix}-note": note, "due": due},
+        {"outcome": outcome, "note": note, "version": callback.version, "due": due},
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
@@ -164,7 +163,7 @@ def test_recording_a_callback_returns_to_the_list(client, desk):
     callback = desk.guide(sr)
     desk.now("2026-03-03 12:05")
     response = record(login(client, desk.follow_up_a), callback, "satisfied", due="all")
-    assert response.status_code == 302 and response["Location"] == reverse("quality:callbacks") + "?due=all"
+    assert response.status_code == 302 and response["Location"] == reverse("quality:callbacks") + "?due=all&whose=all"
     callback.refresh_from_db()
     assert callback.status == CallbackStatus.DONE
     assert sr.clocks.get(step="callback_due").outcome == "met"
@@ -180,14 +179,13 @@ def test_recording_twice_is_a_409_with_a_message(client, desk):
     assert callback.outcome == "satisfied"
 
 
-def test_an_unsatisfied_record_without_a_note_shows_the_error_on_its_row(client, desk):
+def test_an_unsatisfied_record_without_a_note_shows_the_error_on_the_note(client, desk):
     callback = desk.guide(desk.request())
     desk.now("2026-03-03 12:05")
     response = record(login(client, desk.follow_up_a), callback, "unsatisfied")
     assert response.status_code == 422
     page = response.content.decode()
-    row = page[page.index(f'id="callback-{callback.pk}"') :]
-    assert "a note is required" in row[: row.index("</tr>")]
+    assert 'id="id_note_error"' in page and "a note is required" in page
     callback.refresh_from_db()
     assert callback.is_pending
 

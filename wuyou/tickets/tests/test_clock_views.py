@@ -242,6 +242,17 @@ def test_the_sweepers_escalations_are_labelled_in_the_history_as_the_system(clie
     assert "clerk_a" in history.split("tl-clock-breached")[-1]  # the opening is still by the clerk
 
 
+def called_back_soon(desk, sr) -> None:
+    """A callback scheduled now, as quality schedules one: its clock starts (tickets knows no callbacks)."""
+    request_record(
+        actor=desk.actor,
+        request=sr,
+        verb="callback_scheduled",
+        summary="…",
+        clock_signal=ClockSignal.CALLBACK_SCHEDULED,
+    )
+
+
 def test_stopped_clocks_say_met_met_late_or_not_needed_and_stay_as_history(client, network, desk):
     sr = desk.open()
     desk.now("2026-03-03 10:00")
@@ -250,7 +261,8 @@ def test_stopped_clocks_say_met_met_late_or_not_needed_and_stay_as_history(clien
     desk.assign(sr)
     desk.book(sr)  # appointment: late as well
     desk.now("2026-03-03 11:00")
-    desk.act(sr, "resolve")  # on-site visit no longer needed; the callback starts
+    desk.act(sr, "resolve")  # on-site visit no longer needed
+    called_back_soon(desk, sr)  # quality schedules the callback, and with it the callback clock
     rows = clock_rows(page_of(client, network.clerk_a, sr))
     assert rows == [
         "First response 2026-03-03 09:00 met late Outlet manager",
@@ -306,7 +318,8 @@ def test_another_outlets_request_page_is_a_404_and_the_engineer_sees_only_his_ow
 def test_the_list_marks_warned_and_overdue_requests_and_filters_overdue_by_the_clocks(client, network, desk):
     late = desk.open()  # Mon 09:00: answer due Tue 09:00
     resolved = desk.open()
-    desk.act(resolved, "resolve")  # the callback is due by close of Tuesday; every other clock stops
+    desk.act(resolved, "resolve")  # every clock stops
+    called_back_soon(desk, resolved)  # the callback is due by close of Tuesday
     desk.now("2026-03-04 08:30")
     warned = desk.open(priority="urgent")  # answer due 12:30, warns 11:42
     desk.now("2026-03-04 11:00")

@@ -242,7 +242,7 @@ def test_a_complaints_disposition_does_not_pause_while_waiting_on_the_customer_r
     assert shanghai(disposition.due_at) == "2026-03-05 Thu 17:30", "resuming moves nothing"
 
 
-def test_resolving_stops_the_clocks_and_starts_the_callback_r_e4(desk):
+def test_resolving_stops_the_clocks_and_starts_no_callback_clock_of_its_own_r_e4(desk):
     sr = desk.open()
     desk.act(sr, "accept")
     desk.assign(sr)
@@ -252,11 +252,35 @@ def test_resolving_stops_the_clocks_and_starts_the_callback_r_e4(desk):
     desk.act(sr, "resolve")
     assert clock(sr, "on_site").outcome == ClockOutcome.MET
     assert clock(sr, "resolved").outcome == ClockOutcome.MET
-    callback = clock(sr, "callback_due")
-    assert callback.state == ClockState.RUNNING
-    assert shanghai(callback.due_at) == "2026-03-05 Thu 17:30", "close of the next working day"
-    assert set(clocks(sr)) == {"callback_due"}
+    # Issue 14: the callback clock belongs to a callback; resolving makes none (a job left out of the sample has none)
+    assert not sr.clocks.filter(step="callback_due").exists()
+    assert set(clocks(sr)) == set()
     desk.act(sr, "close")
+    assert not sr.clocks.filter(step="callback_due").exists()
+
+
+def test_a_scheduled_callback_starts_the_clock_at_its_calling_time_and_reaching_the_customer_meets_it_r_e4(desk):
+    from wuyou.tickets.services import request_record
+    from wuyou.tickets.sla import ClockSignal
+
+    sr = desk.open()
+    desk.act(sr, "accept")
+    desk.act(sr, "resolve")
+    ring = at("2026-03-07 10:00")  # a Saturday: the limit of one working day counts from then
+    request_record(
+        actor=desk.actor,
+        request=sr,
+        verb="callback_scheduled",
+        summary="…",
+        clock_signal=ClockSignal.CALLBACK_SCHEDULED,
+        clock_start=ring,
+    )
+    callback = clock(sr, "callback_due")
+    assert callback.state == ClockState.RUNNING and shanghai(callback.started_at) == "2026-03-07 Sat 10:00"
+    assert shanghai(callback.due_at) == "2026-03-09 Mon 17:30"
+    desk.act(sr, "close")
+    assert clock(sr, "callback_due").state == ClockState.RUNNING, "closing the request no longer meets it"
+    request_record(actor=desk.actor, request=sr, verb="callback", summary="…", clock_signal=ClockSignal.CALLED_BACK)
     assert clock(sr, "callback_due").outcome == ClockOutcome.MET
 
 
@@ -274,7 +298,6 @@ def test_reopening_starts_a_new_resolved_clock_and_keeps_the_old_one_stopped_r_e
     ]
     assert shanghai(resolved[1].started_at) == "2026-03-04 Wed 10:00"
     assert shanghai(resolved[1].due_at) == "2026-03-09 Mon 17:30"  # Thu, Fri, Mon
-    assert clock(sr, "callback_due").outcome == ClockOutcome.MOOT
     assert set(clocks(sr)) == {"resolved"}
 
 

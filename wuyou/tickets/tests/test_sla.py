@@ -230,7 +230,9 @@ def test_step_rules_start_meet_and_moot_the_right_clocks_r_e4():
         "complaint_disposition",
         "authority_report",
     }
-    assert "resolve" in rules["callback_due"].starts_on
+    assert rules["callback_due"].starts_on == {"callback_scheduled"}, "issue 14: the callback clock is a callback's"
+    assert rules["callback_due"].met_on == {"called_back"}
+    assert "callback_dropped" in rules["callback_due"].moot_on
     assert "reopen" in rules["resolved"].starts_on and "reopen" in rules["callback_due"].moot_on
     assert all("cancel" in rule.moot_on for rule in rules.values())
     assert sla.PAUSE_ON == {"wait_customer", "wait_parts"}

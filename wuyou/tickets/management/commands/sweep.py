@@ -10,9 +10,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections
+from django.utils import timezone
 
 from wuyou.notifications.services import outbox_kick
 from wuyou.tickets.sweep import clocks_sweep
+from wuyou.tickets.sweep_jobs import sweep_jobs_run
 
 log = logging.getLogger("wuyou.sweep")
 
@@ -37,13 +39,15 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 report = clocks_sweep(batch=options["batch"])
+                jobs = sweep_jobs_run(timezone.now())  # the apps' own due work: the daily sample draw, overdue actions
                 kicked = outbox_kick()
             except DatabaseError as error:  # the database restarting must not end the sweeper
                 log.warning("sweep failed, will retry: %s", error)
                 close_old_connections()
             else:
-                if report.acted or options["once"]:
-                    line = report.summary() + ("; delivery queued" if kicked else "")
+                if report.acted or any(jobs.values()) or options["once"]:
+                    line = report.summary() + "".join(f"; {name}: {n}" for name, n in jobs.items() if n)
+                    line += "; delivery queued" if kicked else ""
                     log.info("sweep catch-up at start: %s" if first else "sweep: %s", line)
                     if options["once"]:
                         self.stdout.write(line)

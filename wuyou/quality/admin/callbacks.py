@@ -14,16 +14,22 @@ from wuyou.quality.models import Callback
 class CallbackAdmin(admin.ModelAdmin):
     """Callbacks to look up; scheduling and recording them is the services' alone."""
 
-    list_display = ("request", "reason", "status", "due_at", "outcome", "assigned_to", "done_at")
+    list_display = ("request", "reason", "status", "due_at", "call_at", "attempts", "outcome", "assigned_to", "done_at")
     list_filter = ("status", "reason", "outcome", "request__outlet")
     search_fields = ("=request__number", "request__customer__name")
     list_select_related = ("request", "assigned_to")
     date_hierarchy = "due_at"
-    raw_id_fields = ("request", "assigned_to", "follows")
+    raw_id_fields = ("request", "assigned_to", "follows", "work_order", "draw", "questionnaire")
     readonly_fields = (
         "request",
         "reason",
         "due_at",
+        "call_at",
+        "attempts",
+        "mode",
+        "work_order",
+        "draw",
+        "questionnaire",
         "status",
         "assigned_to",
         "outcome",
