@@ -98,8 +98,10 @@ def satisfaction(
     and each region's stratified estimate, and rule-made callbacks apart."""
     actor = api_actor(request)
     filters = _filters(month_from, month_to, outlet_id, breakdown)
-    rows = measured.satisfaction_by(actor=actor, filters=filters)
-    kind, stratified = measured.stratified_estimates(actor=actor, filters=filters)
+    # The callbacks are read once for the rows, the strata's samples and the rule-made table.
+    figures = measured.callback_figures(actor=actor, filters=filters)
+    rows = figures.satisfaction()
+    kind, stratified = measured.stratified_estimates(actor=actor, filters=filters, figures=figures)
     return {
         "period": _period(filters),
         "target": measured.SATISFACTION_TARGET,
@@ -120,9 +122,7 @@ def satisfaction(
             }
             for s in stratified
         ],
-        "rule_made": [
-            callback_row_out(r, with_verdict=False) for r in measured.rule_made_by_reason(actor=actor, filters=filters)
-        ],
+        "rule_made": [callback_row_out(r, with_verdict=False) for r in figures.rule_made()],
     }
 
 

@@ -40,7 +40,7 @@ class QualityConfig(AppConfig):
 
         from wuyou.quality.complaints import VERB_LABELS
         from wuyou.quality.desk.panels import request_complaint_panel
-        from wuyou.quality.services.complaints import rectification_overdue_sweep
+        from wuyou.quality.services.rectification import rectification_overdue_sweep
 
         # The complaint desk (R-G3): the agent's screen on a complaint request, and overdue rectification actions
         # climbing owner → outlet manager → service manager on every sweep.

@@ -14,23 +14,26 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from statsmodels.stats.proportion import proportion_confint
 
 from wuyou.accounts.actors import Actor
-from wuyou.accounts.models import Outlet, Role
+from wuyou.accounts.models import Outlet, Role, StaffProfile
 from wuyou.accounts.selectors import scoped_to_actor
 from wuyou.core.errors import ValidationFailed
 from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
+from wuyou.products.models import ProductModel
 from wuyou.quality.measures import CONFIDENCE, Estimate, Rate, Stratum, Verdict, stratified_rate, wilson_rate
 from wuyou.quality.models import (
     RULE_MADE,
@@ -467,18 +470,246 @@ def _prime(rows: Sequence[Any], attribute: str, pair: Callable[[Any], tuple[int,
         row.__dict__[attribute] = rate
 
 
+# --- the callbacks, read once ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One group of the period's finished callbacks: every column a table cuts by, and what it counts."""
+
+    reason: str
+    status: str
+    outcome: str
+    month: str
+    key: int | None  # the breakdown's id (outlet, engineer, product model); None when by month or not known
+    work_outlet: int | None  # the visit's outlet (a stratum's first half); None without a visit
+    second: int | None  # the stratum's second half: the visit's engineer or its product category
+    count: int
+    rated: int  # about a visit rated on site
+    onsite_ok: int  # rated 4 or 5 for repair quality
+    quality_sum: int
+    attitude_sum: int  # of the rated visits
+    attitude_n: int
+
+
+_GROUP_COUNTS: dict[str, Any] = {
+    "count": Count("id"),
+    "rated": Count("work_order__quality_rating"),
+    "onsite_ok": Count("id", filter=Q(work_order__quality_rating__gte=4)),
+    "quality_sum": Sum("work_order__quality_rating"),
+    "attitude_sum": Sum("work_order__attitude_rating", filter=Q(work_order__quality_rating__isnull=False)),
+    "attitude_n": Count("work_order__attitude_rating", filter=Q(work_order__quality_rating__isnull=False)),
+}
+
+
+# PostgreSQL's default random_page_cost (4, for spinning disks) makes the planner hash the whole visits and
+# requests tables (1,000,000 rows each: about a second) rather than look up the period's callbacks' visit and
+# request by primary key; at 1.1, the usual value for SSDs and cached data, it takes the index (about 0.35 s for
+# a quarter on the bench). Set for this one read only, and put back, so nothing else in the request is affected.
+_RANDOM_PAGE_COST = "1.1"
+
+
+@contextmanager
+def _index_joins() -> Iterator[None]:
+    """Run the block's query with PostgreSQL preferring primary-key lookups; elsewhere nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('random_page_cost')")
+        (before,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('random_page_cost', %s, true)", [_RANDOM_PAGE_COST])
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('random_page_cost', %s, true)", [before])
+
+
+def _stratum_second(kind: str) -> str:
+    """The stratum's second half as seen from a callback: through its visit, as the jobs are counted."""
+    if kind == StratumKind.OUTLET_ENGINEER:
+        return "work_order__engineer_id"
+    return "work_order__request__unit__product_model__category_id"
+
+
+class CallbackFigures:
+    """The period's finished callbacks the actor may read, counted in ONE grouped query (by reason, status,
+    outcome, month, the breakdown's key and the stratum), from which every callback table is built in Python.
+
+    The query starts from the callbacks of the period (index `callback_reason_done`) and reaches the visit and
+    the request by primary key; its result has a few thousand groups at most (engineers × months × outcomes),
+    whatever the number of callbacks.
+    """
+
+    def __init__(self, *, actor: Actor, filters: QualityFilters, stratum_kind: str | None = None) -> None:
+        self.filters = filters
+        self.stratum_kind = stratum_kind or _plan_strata()
+        self.groups = self._read(actor)
+
+    def _read(self, actor: Actor) -> list[_Group]:
+        breakdown = self.filters.breakdown
+        second = _stratum_second(self.stratum_kind)
+        key_path = None if breakdown is Breakdown.MONTH else _CALLBACK_KEYS[breakdown][0]
+        columns = ["reason", "status", "outcome", "bucket", "work_order__outlet_id", second]
+        if key_path and key_path not in columns:
+            columns.append(key_path)
+        found = (
+            _callbacks(actor=actor, filters=self.filters)
+            .annotate(bucket=TruncMonth("done_at", tzinfo=timezone.get_current_timezone()))
+            .values(*columns)
+            .annotate(**_GROUP_COUNTS)
+            .order_by()
+        )
+        with _index_joins():
+            rows = list(found)
+        return [
+            _Group(
+                reason=str(row["reason"]),
+                status=str(row["status"]),
+                outcome=str(row["outcome"]),
+                month=_month_key(row["bucket"]),
+                key=row[key_path] if key_path else None,
+                work_outlet=row["work_order__outlet_id"],
+                second=row[second],
+                count=int(row["count"]),
+                rated=int(row["rated"] or 0),
+                onsite_ok=int(row["onsite_ok"] or 0),
+                quality_sum=int(row["quality_sum"] or 0),
+                attitude_sum=int(row["attitude_sum"] or 0),
+                attitude_n=int(row["attitude_n"] or 0),
+            )
+            for row in rows
+        ]
+
+    def _sampled(self) -> list[_Group]:
+        return [g for g in self.groups if g.reason == CallbackReason.SAMPLE]
+
+    @cached_property
+    def _labels(self) -> list[tuple[int | None, str]]:
+        """(key, label) of the breakdown's keys in the database's order of (label, key), the unknown one where
+        the database puts NULLs (as an ORDER BY on the label would)."""
+        keys = {g.key for g in self.groups}
+        labelled: list[tuple[int | None, str]] = []
+        breakdown = self.filters.breakdown
+        known = sorted(k for k in keys if k is not None)
+        if known:
+            found: QuerySet[Any, tuple[int, str]]
+            if breakdown is Breakdown.OUTLET:
+                found = Outlet.objects.filter(pk__in=known).order_by("name", "pk").values_list("pk", "name")
+            elif breakdown is Breakdown.ENGINEER:
+                found = (
+                    StaffProfile.objects.filter(pk__in=known)
+                    .order_by("display_name", "pk")
+                    .values_list("pk", "display_name")
+                )
+            else:
+                found = ProductModel.objects.filter(pk__in=known).order_by("code", "pk").values_list("pk", "code")
+            labelled = [(pk, name or _none_label(breakdown)) for pk, name in found]
+        if None in keys:
+            unknown = (None, _none_label(breakdown))
+            labelled = [*labelled, unknown] if connection.features.nulls_order_largest else [unknown, *labelled]
+        return labelled
+
+    def _by_key(self, groups: Iterable[_Group]) -> dict[Any, list[_Group]]:
+        by: dict[Any, list[_Group]] = defaultdict(list)
+        month = self.filters.breakdown is Breakdown.MONTH
+        for g in groups:
+            by[g.month if month else g.key].append(g)
+        return by
+
+    def _ordered(self, by: dict[Any, list[_Group]]) -> list[tuple[str, str, list[_Group]]]:
+        """(key, label, groups) per row, in the order the table shows them."""
+        if self.filters.breakdown is Breakdown.MONTH:
+            return [(month, month, by[month]) for month in sorted(by)]
+        return [("" if k is None else str(k), label, by[k]) for k, label in self._labels if k in by]
+
+    def satisfaction(self) -> list[CallbackRow]:
+        """Sampled callbacks by the breakdown (see `satisfaction_by`)."""
+        rows = [_counted(key, label, groups) for key, label, groups in self._ordered(self._by_key(self._sampled()))]
+        return _primed_callback_rows(rows)
+
+    def rule_made(self) -> list[CallbackRow]:
+        """Rule-made callbacks by reason (see `rule_made_by_reason`)."""
+        by: dict[str, list[_Group]] = defaultdict(list)
+        for g in self.groups:
+            if g.reason in RULE_MADE:
+                by[g.reason].append(g)
+        rows = [_counted(reason, str(CallbackReason(reason).label), by[reason]) for reason in sorted(by)]
+        return _primed_callback_rows(rows)
+
+    def months(self) -> list[MonthPoint]:
+        """Sampled satisfaction for every month of the period (see `satisfaction_by_month`)."""
+        by: dict[str, list[_Group]] = defaultdict(list)
+        for g in self._sampled():
+            by[g.month].append(g)
+        rows = _primed_callback_rows([_counted(month, month, by[month]) for month in sorted(by)])
+        return month_points(self.filters.period, rows)
+
+    def sampled_strata(self) -> dict[tuple[int | None, int | None], tuple[int, int]]:
+        """(n reached, satisfied) of the sampled callbacks about a visit, per stratum."""
+        answers: dict[tuple[int | None, int | None], tuple[int, int]] = {}
+        for g in self._sampled():
+            if g.status != CallbackStatus.DONE or g.work_outlet is None:
+                continue
+            n, satisfied = answers.get((g.work_outlet, g.second), (0, 0))
+            answers[(g.work_outlet, g.second)] = (
+                n + g.count,
+                satisfied + (g.count if g.outcome == CallbackOutcome.SATISFIED else 0),
+            )
+        return answers
+
+    def onsite(self) -> list[OnsiteRow]:
+        """The on-site ratings beside the callback result (see `onsite_vs_callback`)."""
+        rated = [g for g in self._sampled() if g.status == CallbackStatus.DONE and g.rated]
+        rows = []
+        for key, label, groups in self._ordered(self._by_key(rated)):
+            jobs = sum(g.rated for g in groups)
+            attitude_n = sum(g.attitude_n for g in groups)
+            rows.append(
+                OnsiteRow(
+                    key=key,
+                    label=label,
+                    jobs=jobs,
+                    onsite_satisfied=sum(g.onsite_ok for g in groups),
+                    callback_satisfied=sum(g.rated for g in groups if g.outcome == CallbackOutcome.SATISFIED),
+                    quality_mean=sum(g.quality_sum for g in groups) / jobs,
+                    attitude_mean=sum(g.attitude_sum for g in groups) / attitude_n if attitude_n else None,
+                )
+            )
+        _prime(rows, "onsite", lambda r: (r.onsite_satisfied, r.jobs))
+        _prime(rows, "callback", lambda r: (r.callback_satisfied, r.jobs))
+        return rows
+
+
+def _counted(key: str, label: str, groups: Iterable[_Group]) -> CallbackRow:
+    """A callback row from its groups: finished, reached, satisfied, not reached, refused."""
+    counts = dict.fromkeys(_CALLBACK_COUNTS, 0)
+    for g in groups:
+        counts["finished"] += g.count
+        if g.status == CallbackStatus.DONE:
+            counts["reached"] += g.count
+            if g.outcome == CallbackOutcome.SATISFIED:
+                counts["satisfied"] += g.count
+        elif g.status == CallbackStatus.UNREACHABLE:
+            counts["unreachable"] += g.count
+        elif g.status == CallbackStatus.REFUSED:
+            counts["refused"] += g.count
+    return _callback_row(key, label, counts)
+
+
 # --- the selectors ---------------------------------------------------------------------------------------------
 
 
-def satisfaction_by(*, actor: Actor, filters: QualityFilters) -> list[CallbackRow]:
+def callback_figures(*, actor: Actor, filters: QualityFilters) -> CallbackFigures:
+    """The period's callbacks read once, for several tables (the page, the API's satisfaction answer)."""
+    return CallbackFigures(actor=actor, filters=filters)
+
+
+def satisfaction_by(
+    *, actor: Actor, filters: QualityFilters, figures: CallbackFigures | None = None
+) -> list[CallbackRow]:
     """Sampled callbacks by the filters' breakdown: satisfaction (with n, Wilson interval, verdict) and response."""
-    qs = _callbacks(actor=actor, filters=filters).filter(reason=CallbackReason.SAMPLE)
-    return _primed_callback_rows(
-        [
-            _callback_row(key, label, counts)
-            for key, label, counts in _grouped(qs, filters.breakdown, _CALLBACK_KEYS, "done_at", **_CALLBACK_COUNTS)
-        ]
-    )
+    return (figures or callback_figures(actor=actor, filters=filters)).satisfaction()
 
 
 def _primed_callback_rows(rows: list[CallbackRow]) -> list[CallbackRow]:
@@ -492,21 +723,18 @@ def satisfaction_total(rows: Iterable[CallbackRow]) -> CallbackRow:
     return _total(rows)
 
 
-def rule_made_by_reason(*, actor: Actor, filters: QualityFilters) -> list[CallbackRow]:
+def rule_made_by_reason(
+    *, actor: Actor, filters: QualityFilters, figures: CallbackFigures | None = None
+) -> list[CallbackRow]:
     """Rule-made callbacks by reason, shown apart from the sample: biased by design, so no verdict."""
-    qs = _callbacks(actor=actor, filters=filters).filter(reason__in=sorted(RULE_MADE))
-    found = qs.values("reason").annotate(**_CALLBACK_COUNTS).order_by("reason")
-    rows = []
-    for row in found:
-        reason = str(row.pop("reason"))
-        rows.append(_callback_row(reason, str(CallbackReason(reason).label), row))
-    return _primed_callback_rows(rows)
+    return (figures or callback_figures(actor=actor, filters=filters)).rule_made()
 
 
-def satisfaction_by_month(*, actor: Actor, filters: QualityFilters) -> list[MonthPoint]:
+def satisfaction_by_month(
+    *, actor: Actor, filters: QualityFilters, figures: CallbackFigures | None = None
+) -> list[MonthPoint]:
     """Sampled satisfaction for every month of the period (empty months included), for the chart."""
-    monthly = QualityFilters(period=filters.period, outlet_id=filters.outlet_id, breakdown=Breakdown.MONTH)
-    return month_points(filters.period, satisfaction_by(actor=actor, filters=monthly))
+    return (figures or callback_figures(actor=actor, filters=filters)).months()
 
 
 def month_points(period: Period, rows: Iterable[CallbackRow]) -> list[MonthPoint]:
@@ -525,44 +753,79 @@ def _plan_strata() -> str:
     return plan or StratumKind.OUTLET_ENGINEER
 
 
-def stratified_estimates(*, actor: Actor, filters: QualityFilters) -> tuple[str, list[StratifiedRow]]:
-    """The visible network's and each region's satisfaction, stratified as the sampling plan stratifies.
+@dataclass(frozen=True)
+class JobFigures:
+    """The period's completed visits the actor may read, counted once: jobs per stratum (the strata's weights)
+    and, over all of them, those with a booked window and an arrival, and those arriving inside it."""
 
-    Each stratum (outlet × engineer, or outlet × product category) weighs by its jobs completed in the period;
-    its sample is the sampled callbacks reached in the period about the stratum's jobs. Four small queries.
-    """
-    kind = _plan_strata()
+    population: list[tuple[int, int | None, int]]  # (outlet, second, jobs)
+    window_due: int
+    window_met: int
+
+
+def job_figures(*, actor: Actor, filters: QualityFilters, stratum_kind: str) -> JobFigures:
+    """One grouped query over the visits finished in the period (index `work_order_finished`)."""
     if not sees_measured_quality(actor):
-        return kind, []
-    second = "engineer_id" if kind == StratumKind.OUTLET_ENGINEER else "request__unit__product_model__category_id"
+        return JobFigures([], 0, 0)
+    second = (
+        "engineer_id" if stratum_kind == StratumKind.OUTLET_ENGINEER else "request__unit__product_model__category_id"
+    )
     start, end = filters.period.bounds()
     jobs = scoped_to_actor(WorkOrder.objects.all(), actor=actor, outlet="outlet").filter(
         status=WorkOrderStatus.DONE, finished_at__gte=start, finished_at__lt=end
     )
     if filters.outlet_id is not None:
         jobs = jobs.filter(outlet_id=filters.outlet_id)
-    # Grouped by the work order's own columns only (no join): the outlets' regions come from the small outlet table.
-    population = list(jobs.values("outlet_id", second).annotate(jobs=Count("id")).order_by())
+    booked = Q(window_start__isnull=False, window_end__isnull=False, arrived_at__isnull=False)
+    found = (
+        jobs.values("outlet_id", second)
+        .annotate(
+            jobs=Count("id"),
+            window_due=Count("id", filter=booked),
+            window_met=Count(
+                "id", filter=booked & Q(arrived_at__gte=F("window_start"), arrived_at__lte=F("window_end"))
+            ),
+        )
+        .order_by()
+    )
+    population, due, met = [], 0, 0
+    for row in found:
+        population.append((row["outlet_id"], row[second], int(row["jobs"])))
+        due += int(row["window_due"])
+        met += int(row["window_met"])
+    return JobFigures(population, due, met)
+
+
+def stratified_estimates(
+    *,
+    actor: Actor,
+    filters: QualityFilters,
+    figures: CallbackFigures | None = None,
+    jobs: JobFigures | None = None,
+) -> tuple[str, list[StratifiedRow]]:
+    """The visible network's and each region's satisfaction, stratified as the sampling plan stratifies.
+
+    Each stratum (outlet × engineer, or outlet × product category) weighs by its jobs completed in the period;
+    its sample is the sampled callbacks reached in the period about the stratum's jobs.
+    """
+    kind = figures.stratum_kind if figures else _plan_strata()
+    if not sees_measured_quality(actor):
+        return kind, []
+    figures = figures or CallbackFigures(actor=actor, filters=filters, stratum_kind=kind)
+    jobs = jobs or job_figures(actor=actor, filters=filters, stratum_kind=kind)
     region_of = {
         pk: (region_id, name)
-        for pk, region_id, name in Outlet.objects.filter(pk__in={row["outlet_id"] for row in population}).values_list(
+        for pk, region_id, name in Outlet.objects.filter(pk__in={row[0] for row in jobs.population}).values_list(
             "pk", "region_id", "region__name"
         )
     }
-    sampled = (
-        _callbacks(actor=actor, filters=filters)
-        .filter(reason=CallbackReason.SAMPLE, status=CallbackStatus.DONE, work_order__isnull=False)
-        .values("work_order__outlet_id", f"work_order__{second}")
-        .annotate(n=Count("id"), satisfied=Count("id", filter=Q(outcome=CallbackOutcome.SATISFIED)))
-    )
-    answers = {(r["work_order__outlet_id"], r[f"work_order__{second}"]): r for r in sampled}
+    answers = figures.sampled_strata()
     regions: dict[int, str] = {}
     strata: dict[int | None, list[Stratum]] = defaultdict(list)
-    for row in population:
-        key = (row["outlet_id"], row[second])
-        answer = answers.get(key, {})
-        stratum = Stratum(population=row["jobs"], successes=answer.get("satisfied", 0), n=answer.get("n", 0))
-        region_id, region_name = region_of[row["outlet_id"]]
+    for outlet_id, second, count in jobs.population:
+        n, satisfied = answers.get((outlet_id, second), (0, 0))
+        stratum = Stratum(population=count, successes=satisfied, n=n)
+        region_id, region_name = region_of[outlet_id]
         regions[region_id] = region_name
         strata[region_id].append(stratum)
         strata[None].append(stratum)
@@ -629,34 +892,11 @@ def complaints_total(rows: Iterable[ComplaintRow]) -> ComplaintRow:
     return ComplaintRow(key="", label=_("All"), **{name: sum(getattr(r, name) for r in rows) for name in _CLOCK_COUNTS})
 
 
-def onsite_vs_callback(*, actor: Actor, filters: QualityFilters) -> list[OnsiteRow]:
+def onsite_vs_callback(
+    *, actor: Actor, filters: QualityFilters, figures: CallbackFigures | None = None
+) -> list[OnsiteRow]:
     """For sampled reached callbacks about a rated visit: the on-site ratings beside what the customer said later."""
-    qs = _callbacks(actor=actor, filters=filters).filter(
-        reason=CallbackReason.SAMPLE, status=CallbackStatus.DONE, work_order__quality_rating__isnull=False
-    )
-    counts = {
-        "jobs": Count("id"),
-        "onsite_satisfied": Count("id", filter=Q(work_order__quality_rating__gte=4)),
-        "callback_satisfied": Count("id", filter=Q(outcome=CallbackOutcome.SATISFIED)),
-        "quality_mean": Avg("work_order__quality_rating"),
-        "attitude_mean": Avg("work_order__attitude_rating"),
-    }
-    rows = []
-    for key, label, row in _grouped(qs, filters.breakdown, _CALLBACK_KEYS, "done_at", **counts):
-        rows.append(
-            OnsiteRow(
-                key=key,
-                label=label,
-                jobs=int(row["jobs"]),
-                onsite_satisfied=int(row["onsite_satisfied"]),
-                callback_satisfied=int(row["callback_satisfied"]),
-                quality_mean=None if row["quality_mean"] is None else float(row["quality_mean"]),
-                attitude_mean=None if row["attitude_mean"] is None else float(row["attitude_mean"]),
-            )
-        )
-    _prime(rows, "onsite", lambda r: (r.onsite_satisfied, r.jobs))
-    _prime(rows, "callback", lambda r: (r.callback_satisfied, r.jobs))
-    return rows
+    return (figures or callback_figures(actor=actor, filters=filters)).onsite()
 
 
 def _standard_label(key: str) -> str:
@@ -668,9 +908,9 @@ def _standard_label(key: str) -> str:
     }[key]
 
 
-def service_standards(*, actor: Actor, filters: QualityFilters) -> list[StandardRow]:
+def service_standards(*, actor: Actor, filters: QualityFilters, jobs: JobFigures | None = None) -> list[StandardRow]:
     """The measurable standards (R-G7) checked from the data: the time-limit clocks' outcomes and the visits'
-    arrival inside their booked window. Two queries."""
+    arrival inside their booked window (from `jobs` when the page has counted the visits already). Two queries."""
     found = (
         _clocks(actor=actor, filters=filters, steps=STANDARD_TARGETS)
         .values("step")
@@ -688,7 +928,9 @@ def service_standards(*, actor: Actor, filters: QualityFilters) -> list[Standard
         for step, target in STANDARD_TARGETS.items()
     ]
     window = {"due": 0, "met": 0}
-    if sees_measured_quality(actor):
+    if jobs is not None:
+        window = {"due": jobs.window_due, "met": jobs.window_met}
+    elif sees_measured_quality(actor):
         start, end = filters.period.bounds()
         visits = scoped_to_actor(WorkOrder.objects.all(), actor=actor, outlet="outlet").filter(
             status=WorkOrderStatus.DONE,
@@ -756,19 +998,21 @@ def dimension_gaps(*, actor: Actor, filters: QualityFilters) -> list[DimensionGa
 
 
 def quality_report(*, actor: Actor, filters: QualityFilters) -> QualityReport:
-    """Every table of the /quality/ page for the actor (about a dozen grouped queries, whatever the data size)."""
+    """Every table of the /quality/ page for the actor: the callbacks read once, the visits once, the clocks
+    twice, the answers once, and a few lookups in small tables, whatever the data size."""
     report = QualityReport(filters=filters)
-    report.satisfaction = satisfaction_by(actor=actor, filters=filters)
+    figures = callback_figures(actor=actor, filters=filters)
+    jobs = job_figures(actor=actor, filters=filters, stratum_kind=figures.stratum_kind)
+    report.satisfaction = figures.satisfaction()
     report.total = satisfaction_total(report.satisfaction)
-    if filters.breakdown is Breakdown.MONTH:
-        report.months = month_points(filters.period, report.satisfaction)
-    else:
-        report.months = satisfaction_by_month(actor=actor, filters=filters)
-    report.rule_made = rule_made_by_reason(actor=actor, filters=filters)
-    report.stratum_kind, report.stratified = stratified_estimates(actor=actor, filters=filters)
+    report.months = figures.months()
+    report.rule_made = figures.rule_made()
+    report.stratum_kind, report.stratified = stratified_estimates(
+        actor=actor, filters=filters, figures=figures, jobs=jobs
+    )
     report.complaints = complaints_by(actor=actor, filters=filters)
     report.complaints_total = complaints_total(report.complaints)
-    report.onsite = onsite_vs_callback(actor=actor, filters=filters)
-    report.standards = service_standards(actor=actor, filters=filters)
+    report.onsite = figures.onsite()
+    report.standards = service_standards(actor=actor, filters=filters, jobs=jobs)
     report.dimensions = dimension_gaps(actor=actor, filters=filters)
     return report

@@ -35,10 +35,9 @@ from wuyou.quality.services.complaints import (
     complaint_face_to_face,
     complaint_promise_told,
     complaint_register,
-    rectification_add,
-    rectification_done,
 )
 from wuyou.quality.services.questionnaires import SATISFIED_CODE, questionnaire_default_install
+from wuyou.quality.services.rectification import rectification_add, rectification_done
 from wuyou.quality.services.sampling import sampling_draw_day
 from wuyou.tickets.models import CallType, Channel, ServiceRequest, Status
 from wuyou.tickets.services import (

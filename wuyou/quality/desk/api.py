@@ -26,6 +26,7 @@ from wuyou.quality.desk.schemas import (
 )
 from wuyou.quality.models import Complaint, RectificationAction
 from wuyou.quality.services import complaints as services
+from wuyou.quality.services import rectification
 from wuyou.tickets.selectors import request_get
 
 router = Router(tags=["complaints"])
@@ -172,7 +173,7 @@ def complaint_face_to_face(request: HttpRequest, complaint_id: ObjectId, payload
 def rectification_add(request: HttpRequest, complaint_id: ObjectId, payload: RectificationIn) -> Status:
     actor = api_actor(request)
     complaint = selectors.complaint_get(actor=actor, complaint_id=complaint_id)
-    action = services.rectification_add(
+    action = rectification.rectification_add(
         actor=actor, complaint=complaint, action=payload.action, owner_id=payload.owner_id, due_on=payload.due_on
     )
     return Status(201, action_out(action))
@@ -182,4 +183,4 @@ def rectification_add(request: HttpRequest, complaint_id: ObjectId, payload: Rec
 def rectification_done(request: HttpRequest, action_id: ObjectId, payload: RectificationDoneIn) -> dict[str, Any]:
     actor = api_actor(request)
     action = selectors.rectification_action_get(actor=actor, action_id=action_id)
-    return action_out(services.rectification_done(actor=actor, action=action, note=payload.note))
+    return action_out(rectification.rectification_done(actor=actor, action=action, note=payload.note))

@@ -40,6 +40,7 @@ from wuyou.quality.desk.forms import (
 )
 from wuyou.quality.models import Complaint, ComplaintStatus
 from wuyou.quality.services import complaints as services
+from wuyou.quality.services import rectification
 from wuyou.tickets.models import CallType, Channel, ServiceRequest, Status
 from wuyou.tickets.selectors import request_get
 
@@ -322,7 +323,7 @@ def rectification_add(request: HttpRequest, complaint_id: int) -> HttpResponse:
     if not form.is_valid():
         return _desk_page(request, actor, complaint, bound=form, status=422)
     try:
-        services.rectification_add(
+        rectification.rectification_add(
             actor=actor,
             complaint=complaint,
             action=form.cleaned_data["action"],
@@ -346,7 +347,7 @@ def rectification_done(request: HttpRequest, action_id: int) -> HttpResponse:
         complaint = found_or_404(request, selectors.complaint_get, actor=actor, complaint_id=action.complaint_id)
         return _desk_page(request, actor, complaint, bound=form, status=422)
     try:
-        services.rectification_done(actor=actor, action=action, note=form.cleaned_data["note"])
+        rectification.rectification_done(actor=actor, action=action, note=form.cleaned_data["note"])
     except DomainError as exc:
         return _refused(request, actor, action.complaint_id, form, exc)
     messages.success(request, _("Rectification action done."))

@@ -27,6 +27,8 @@ from wuyou.quality.models import (
     CallbackOutcome,
     CallbackReason,
     CallbackStatus,
+    Complaint,
+    ComplaintStatus,
     QualityVerb,
 )
 from wuyou.quality.selectors import callback_get, form_rule_of, questionnaire_for
@@ -144,7 +146,18 @@ def callback_record(
         if reached:
             chosen = CallbackOutcome.SATISFIED if satisfied else CallbackOutcome.UNSATISFIED
             _finish(callback, CallbackStatus.DONE, chosen, note, actor, now, checked)
-            _record(actor, request, callback, QualityVerb.CALLBACK, ClockSignal.CALLED_BACK, chosen, note, now)
+            closed = satisfied and _complaint_close(callback)
+            _record(
+                actor,
+                request,
+                callback,
+                QualityVerb.CALLBACK,
+                ClockSignal.CALLED_BACK,
+                chosen,
+                note,
+                now,
+                **({"complaint_closed": True} if closed else {}),
+            )
             if not satisfied:
                 _unsatisfied_follow_up(actor, request, callback, note, now)
         elif outcome == CallbackOutcome.REFUSED:
@@ -174,6 +187,19 @@ def callback_record(
         else:
             _retry_later(actor, request, callback, note, now)
     return callback
+
+
+def _complaint_close(callback: Callback) -> bool:
+    """A satisfied customer on the complaint's callback report closes the complaint (R-G3)."""
+    if callback.reason != CallbackReason.COMPLAINT:
+        return False
+    done = (ComplaintStatus.DISPOSED, ComplaintStatus.INFORMED)
+    now = timezone.now()
+    return bool(
+        Complaint.objects.filter(request_id=callback.request_id, status__in=done).update(
+            status=ComplaintStatus.CLOSED, version=F("version") + 1, updated_at=now
+        )
+    )
 
 
 def _claim(callback: Callback, **changes: object) -> None:

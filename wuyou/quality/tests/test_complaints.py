@@ -31,10 +31,8 @@ from wuyou.quality.services.complaints import (
     complaint_face_to_face,
     complaint_promise_told,
     complaint_register,
-    rectification_add,
-    rectification_done,
-    rectification_overdue_sweep,
 )
+from wuyou.quality.services.rectification import rectification_add, rectification_done, rectification_overdue_sweep
 from wuyou.tickets.models import ClockOutcome, ClockState, RequestEvent, ServiceRequest, Status
 from wuyou.tickets.services import RequestInput, request_open
 
@@ -174,6 +172,14 @@ def test_the_disposition_meets_the_clock_tells_the_customer_and_schedules_the_ca
     assert callback.reason == CallbackReason.COMPLAINT
     verbs = list(RequestEvent.objects.filter(request=sr).order_by("pk").values_list("verb", flat=True))
     assert verbs[-4:] == ["resolve", "complaint_disposed", "complaint_customer_informed", "callback_scheduled"]
+    # And a satisfied customer on the callback report closes the complaint
+    desk.now("2026-03-05 17:10")
+    from wuyou.quality.services import callback_record
+
+    callback_record(actor=desk.clerk, callback=callback, outcome="satisfied", note="客户接受赔偿")
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.CLOSED
+    assert RequestEvent.objects.filter(request=sr, verb="callback").latest("pk").data["complaint_closed"] is True
 
 
 def test_compensation_above_the_amount_waits_for_the_service_managers_approval_r_g3(desk):
