@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -68,8 +70,32 @@ def organisation_calendar() -> BusinessCalendar | None:
     return organisation.calendar if organisation is not None else None
 
 
+# Set only inside `calendars_held()`: a bulk load inside one transaction, where nothing changes the calendars, builds
+# each outlet's calendar once. Context-local, never shared between requests, threads or processes.
+_HELD: ContextVar[dict[int | None, WorkCalendar] | None] = ContextVar("calendars_held", default=None)
+
+
+@contextmanager
+def calendars_held() -> Iterator[None]:
+    """Within the block, each outlet's calendar is built once (for bulk loads that change no calendar meanwhile)."""
+    token = _HELD.set({})
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
 def calendar_for_outlet(outlet_id: int | None) -> WorkCalendar:
     """The working calendar an outlet keeps: its own override, else the organisation's."""
+    held = _HELD.get()
+    if held is not None:
+        if outlet_id not in held:
+            held[outlet_id] = _calendar_for_outlet(outlet_id)
+        return held[outlet_id]
+    return _calendar_for_outlet(outlet_id)
+
+
+def _calendar_for_outlet(outlet_id: int | None) -> WorkCalendar:
     if outlet_id is not None:
         found = calendars_for_outlets([outlet_id]).get(outlet_id)
         if found is not None:

@@ -158,6 +158,7 @@ def _tables(report: measured.QualityReport) -> list[Table]:
         _satisfaction_table(
             "satisfaction",
             _("Satisfaction from sampled callbacks"),
+            # xgettext:no-python-format
             _("Satisfied ÷ reached, sampled callbacks only; Wilson 95 % interval."),
             by,
             rows,
@@ -352,6 +353,7 @@ def _chart(report: measured.QualityReport) -> dict[str, Any]:
         "target": round(measured.SATISFACTION_TARGET * 100, 2),
         "labels": {
             "rate": _("Satisfaction %"),
+            # xgettext:no-python-format
             "interval": _("95 % interval"),
             "target": _("Target 90 %"),
             "n": _("n"),

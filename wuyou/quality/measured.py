@@ -1,8 +1,10 @@
 """Measured quality (issue 14 item 6, R-G2, R-G7): satisfaction, complaint processing, response rates and service
 gaps, read from the database for the acting user's outlets, region or the whole network.
 
-Every figure is aggregated in the database (GROUP BY with conditional counts): a page reads a few dozen rows, never
-the callbacks themselves, so it answers in well under a second with 200,000 callbacks and 1,000,000 visits. The
+Every figure is aggregated in the database (GROUP BY with conditional counts), never read callback by callback:
+the period's callbacks are counted ONCE (`CallbackFigures`: by reason, status, outcome, month, the breakdown's key
+and the stratum, a few thousand groups at most) and every callback table is built from that in Python; the period's
+completed visits are counted once too (`job_figures`: the strata's weights and the booked-window standard). The
 statistics (Wilson intervals, verdicts, the stratified estimate) come from `wuyou.quality.measures`.
 
 Satisfaction is measured on *sampled* callbacks only: a rule-made callback is asked because something went wrong
@@ -516,9 +518,12 @@ def _index_joins() -> Iterator[None]:
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('random_page_cost')")
-        (before,) = cursor.fetchone()
-        cursor.execute("SELECT set_config('random_page_cost', %s, true)", [_RANDOM_PAGE_COST])
+        # The old value is read before the new one is set (a select list is evaluated left to right).
+        cursor.execute(
+            "SELECT current_setting('random_page_cost'), set_config('random_page_cost', %s, true)",
+            [_RANDOM_PAGE_COST],
+        )
+        before = cursor.fetchone()[0]
         try:
             yield
         finally:
@@ -541,23 +546,31 @@ class CallbackFigures:
     whatever the number of callbacks.
     """
 
-    def __init__(self, *, actor: Actor, filters: QualityFilters, stratum_kind: str | None = None) -> None:
+    def __init__(
+        self, *, actor: Actor, filters: QualityFilters, stratum_kind: str | None = None, visits: bool = True
+    ) -> None:
         self.filters = filters
-        self.stratum_kind = stratum_kind or _plan_strata()
+        # Without `visits` the read leaves out the strata and the on-site ratings, and with them the join to the
+        # visits when the breakdown does not need it (a satisfaction or response table alone).
+        self.visits = visits
+        self.stratum_kind = (stratum_kind or _plan_strata()) if visits else StratumKind.OUTLET_ENGINEER
         self.groups = self._read(actor)
 
     def _read(self, actor: Actor) -> list[_Group]:
         breakdown = self.filters.breakdown
         second = _stratum_second(self.stratum_kind)
         key_path = None if breakdown is Breakdown.MONTH else _CALLBACK_KEYS[breakdown][0]
-        columns = ["reason", "status", "outcome", "bucket", "work_order__outlet_id", second]
+        columns = ["reason", "status", "outcome", "bucket"]
+        if self.visits:
+            columns += ["work_order__outlet_id", second]
         if key_path and key_path not in columns:
             columns.append(key_path)
+        counts = _GROUP_COUNTS if self.visits else {"count": Count("id")}
         found = (
             _callbacks(actor=actor, filters=self.filters)
             .annotate(bucket=TruncMonth("done_at", tzinfo=timezone.get_current_timezone()))
             .values(*columns)
-            .annotate(**_GROUP_COUNTS)
+            .annotate(**counts)
             .order_by()
         )
         with _index_joins():
@@ -569,14 +582,14 @@ class CallbackFigures:
                 outcome=str(row["outcome"]),
                 month=_month_key(row["bucket"]),
                 key=row[key_path] if key_path else None,
-                work_outlet=row["work_order__outlet_id"],
-                second=row[second],
+                work_outlet=row.get("work_order__outlet_id"),
+                second=row.get(second),
                 count=int(row["count"]),
-                rated=int(row["rated"] or 0),
-                onsite_ok=int(row["onsite_ok"] or 0),
-                quality_sum=int(row["quality_sum"] or 0),
-                attitude_sum=int(row["attitude_sum"] or 0),
-                attitude_n=int(row["attitude_n"] or 0),
+                rated=int(row.get("rated") or 0),
+                onsite_ok=int(row.get("onsite_ok") or 0),
+                quality_sum=int(row.get("quality_sum") or 0),
+                attitude_sum=int(row.get("attitude_sum") or 0),
+                attitude_n=int(row.get("attitude_n") or 0),
             )
             for row in rows
         ]
@@ -647,6 +660,7 @@ class CallbackFigures:
 
     def sampled_strata(self) -> dict[tuple[int | None, int | None], tuple[int, int]]:
         """(n reached, satisfied) of the sampled callbacks about a visit, per stratum."""
+        assert self.visits, "read with visits=True for the strata"
         answers: dict[tuple[int | None, int | None], tuple[int, int]] = {}
         for g in self._sampled():
             if g.status != CallbackStatus.DONE or g.work_outlet is None:
@@ -660,6 +674,7 @@ class CallbackFigures:
 
     def onsite(self) -> list[OnsiteRow]:
         """The on-site ratings beside the callback result (see `onsite_vs_callback`)."""
+        assert self.visits, "read with visits=True for the on-site ratings"
         rated = [g for g in self._sampled() if g.status == CallbackStatus.DONE and g.rated]
         rows = []
         for key, label, groups in self._ordered(self._by_key(rated)):
@@ -700,16 +715,17 @@ def _counted(key: str, label: str, groups: Iterable[_Group]) -> CallbackRow:
 # --- the selectors ---------------------------------------------------------------------------------------------
 
 
-def callback_figures(*, actor: Actor, filters: QualityFilters) -> CallbackFigures:
-    """The period's callbacks read once, for several tables (the page, the API's satisfaction answer)."""
-    return CallbackFigures(actor=actor, filters=filters)
+def callback_figures(*, actor: Actor, filters: QualityFilters, visits: bool = True) -> CallbackFigures:
+    """The period's callbacks read once, for several tables (the page, the API's satisfaction answer); without
+    `visits`, for the satisfaction, response, month and rule-made tables only (no strata, no on-site ratings)."""
+    return CallbackFigures(actor=actor, filters=filters, visits=visits)
 
 
 def satisfaction_by(
     *, actor: Actor, filters: QualityFilters, figures: CallbackFigures | None = None
 ) -> list[CallbackRow]:
     """Sampled callbacks by the filters' breakdown: satisfaction (with n, Wilson interval, verdict) and response."""
-    return (figures or callback_figures(actor=actor, filters=filters)).satisfaction()
+    return (figures or callback_figures(actor=actor, filters=filters, visits=False)).satisfaction()
 
 
 def _primed_callback_rows(rows: list[CallbackRow]) -> list[CallbackRow]:
@@ -727,14 +743,14 @@ def rule_made_by_reason(
     *, actor: Actor, filters: QualityFilters, figures: CallbackFigures | None = None
 ) -> list[CallbackRow]:
     """Rule-made callbacks by reason, shown apart from the sample: biased by design, so no verdict."""
-    return (figures or callback_figures(actor=actor, filters=filters)).rule_made()
+    return (figures or callback_figures(actor=actor, filters=filters, visits=False)).rule_made()
 
 
 def satisfaction_by_month(
     *, actor: Actor, filters: QualityFilters, figures: CallbackFigures | None = None
 ) -> list[MonthPoint]:
     """Sampled satisfaction for every month of the period (empty months included), for the chart."""
-    return (figures or callback_figures(actor=actor, filters=filters)).months()
+    return (figures or callback_figures(actor=actor, filters=filters, visits=False)).months()
 
 
 def month_points(period: Period, rows: Iterable[CallbackRow]) -> list[MonthPoint]:

@@ -6,7 +6,9 @@ Called by the request services inside their own transaction, so a clock never di
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.db.models import Min, Q
@@ -25,9 +27,36 @@ from wuyou.tickets.models import (
 )
 from wuyou.tickets.standards import STANDARDS, Standard
 
+# Set only inside `policies_held()`: a bulk load in one transaction that changes no policy reads each set once.
+# Context-local, never shared between requests, threads or processes.
+_HELD: ContextVar[dict[tuple[str, str, str], dict[str, TimeLimitPolicy]] | None] = ContextVar(
+    "policies_held", default=None
+)
+
+
+@contextmanager
+def policies_held() -> Iterator[None]:
+    """Within the block, each (call type, priority, channel) reads its policies once (for bulk loads)."""
+    token = _HELD.set({})
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
 
 def policies_for(*, call_type: str, priority: str, channel: str) -> dict[str, TimeLimitPolicy]:
     """The active policy of each step for a request: an exact priority or channel beats "any"."""
+    held = _HELD.get()
+    key = (call_type, priority, channel)
+    if held is not None and key in held:
+        return held[key]
+    chosen_policies = _policies_for(call_type=call_type, priority=priority, channel=channel)
+    if held is not None:
+        held[key] = chosen_policies
+    return chosen_policies
+
+
+def _policies_for(*, call_type: str, priority: str, channel: str) -> dict[str, TimeLimitPolicy]:
     chosen: dict[str, tuple[int, TimeLimitPolicy]] = {}
     candidates = TimeLimitPolicy.objects.filter(
         Q(priority="") | Q(priority=priority), Q(channel="") | Q(channel=channel), call_type=call_type, is_active=True

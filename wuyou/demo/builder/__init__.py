@@ -7,10 +7,12 @@ the state they share and the order they run in.
 
 from __future__ import annotations
 
+from wuyou.accounts.selectors import calendars_held
 from wuyou.demo.builder.customers import CustomerSteps
 from wuyou.demo.builder.history import HistorySteps
 from wuyou.demo.builder.quality import QualitySteps
 from wuyou.demo.builder.world import WorldSteps
+from wuyou.tickets.clocks import policies_held
 from wuyou.tickets.sweep import clocks_sweep
 
 
@@ -27,11 +29,16 @@ class DemoBuilder(WorldSteps, CustomerSteps, HistorySteps, QualitySteps):
             self.customers()
             self.units()
             self.notes()
-            self.requests()
+            # The network's calendars and time limits are set by now, and the drill changes one policy: between
+            # those, each outlet's calendar and each request kind's policies are read once (the load is one
+            # transaction, so nothing else changes them meanwhile).
+            with calendars_held(), policies_held():
+                self.requests()
             self.clock.now = self.real_now
             self.time_limit_drill()
-            self.field_service()
-            self.quality_history()
+            with calendars_held(), policies_held():
+                self.field_service()
+                self.quality_history()
             report = clocks_sweep()
         self.progress(
             f"deadline sweep: {report.warned} warned, {report.breached} breached, {report.escalated} escalated"

@@ -434,6 +434,18 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='samplingrate',
-            constraint=models.UniqueConstraint(fields=('plan', 'outlet', 'engineer', 'category'), name='sampling_stratum_unique', nulls_distinct=False),
+            constraint=models.CheckConstraint(condition=models.Q(('engineer__isnull', True), ('category__isnull', True), _connector='OR'), name='sampling_stratum_engineer_or_category', violation_error_message="A stratum is an outlet's engineer or its product category, not both."),
+        ),
+        migrations.AddConstraint(
+            model_name='samplingrate',
+            constraint=models.UniqueConstraint(condition=models.Q(('category__isnull', True), ('engineer__isnull', True)), fields=('plan', 'outlet'), name='sampling_stratum_outlet_unique', violation_error_message='This stratum has its rate already.'),
+        ),
+        migrations.AddConstraint(
+            model_name='samplingrate',
+            constraint=models.UniqueConstraint(condition=models.Q(('engineer__isnull', False)), fields=('plan', 'outlet', 'engineer'), name='sampling_stratum_engineer_unique', violation_error_message='This stratum has its rate already.'),
+        ),
+        migrations.AddConstraint(
+            model_name='samplingrate',
+            constraint=models.UniqueConstraint(condition=models.Q(('category__isnull', False)), fields=('plan', 'outlet', 'category'), name='sampling_stratum_category_unique', violation_error_message='This stratum has its rate already.'),
         ),
     ]

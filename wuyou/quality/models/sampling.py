@@ -92,10 +92,29 @@ class SamplingRate(models.Model):
         verbose_name_plural = _("stratum sample rates")
         constraints = [
             models.CheckConstraint(condition=models.Q(rate__range=(0, 100)), name="sampling_stratum_rate_range"),
+            # One row per stratum: the outlet's own, an engineer's of it, or a category's of it (never both).
+            models.CheckConstraint(
+                condition=models.Q(engineer__isnull=True) | models.Q(category__isnull=True),
+                name="sampling_stratum_engineer_or_category",
+                violation_error_message=_("A stratum is an outlet's engineer or its product category, not both."),
+            ),
             models.UniqueConstraint(
-                fields=["plan", "outlet", "engineer", "category"],
-                name="sampling_stratum_unique",
-                nulls_distinct=False,
+                fields=["plan", "outlet"],
+                condition=models.Q(engineer__isnull=True, category__isnull=True),
+                name="sampling_stratum_outlet_unique",
+                violation_error_message=_("This stratum has its rate already."),
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "outlet", "engineer"],
+                condition=models.Q(engineer__isnull=False),
+                name="sampling_stratum_engineer_unique",
+                violation_error_message=_("This stratum has its rate already."),
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "outlet", "category"],
+                condition=models.Q(category__isnull=False),
+                name="sampling_stratum_category_unique",
+                violation_error_message=_("This stratum has its rate already."),
             ),
         ]
 

@@ -59,7 +59,8 @@ def test_manager_reads_rates_intervals_and_verdicts_by_outlet(figures, network):
 def test_the_page_query_count_is_pinned(figures, network, django_assert_max_num_queries):
     client = client_for(network.manager)
     client.get(URL, QUARTER_QUERY)  # warm the session
-    with django_assert_max_num_queries(18):
+    # SQLite 13; PostgreSQL 17 (the callbacks' read runs in a savepoint with its planner setting set and reset).
+    with django_assert_max_num_queries(17):
         assert client.get(URL, {**QUARTER_QUERY, "breakdown": "engineer"}).status_code == 200
 
 
