@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wuyou.core.dates import BoundedDateTimeField
 from wuyou.quality.followup.selectors import QueueFilters, Whose
 from wuyou.quality.models import CallbackMode, CallbackOutcome, Question, QuestionKind, QuestionnaireVersion
 from wuyou.quality.selectors import CallbackFilters, DueWithin
@@ -156,7 +157,7 @@ class CallbackWorkForm(forms.Form):
 class CallbackMoveForm(forms.Form):
     """Call at another time, or book a home visit at a daytime the customer chose."""
 
-    call_at = forms.DateTimeField(
+    call_at = BoundedDateTimeField(
         label=_("Call at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],

@@ -90,7 +90,9 @@ def test_r_g1_rule_made_callbacks_not_reached_and_refused_are_in_the_month(demo)
 
 def test_r_g3_complaints_in_several_states_one_from_an_authority(demo):
     states = set(Complaint.objects.values_list("status", flat=True))
-    assert {ComplaintStatus.REGISTERED, ComplaintStatus.AWAITING_APPROVAL, ComplaintStatus.INFORMED} <= states
+    assert {ComplaintStatus.REGISTERED, ComplaintStatus.AWAITING_APPROVAL} <= states
+    # disposed and the customer told; closed once he was satisfied on the callback report
+    assert states & {ComplaintStatus.INFORMED, ComplaintStatus.CLOSED}
     authority = Complaint.objects.get(request__channel=Channel.AUTHORITY)
     assert authority.face_to_face_on is not None and authority.disposed_at is not None
     assert authority.request.events.filter(verb="authority_report").exists()

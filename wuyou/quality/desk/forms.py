@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wuyou.core.dates import BoundedDateField
 from wuyou.quality import complaints as rules
 from wuyou.quality.models import ComplaintCategory, ComplaintStatus, Remedy, ResponsibleParty, Severity
 from wuyou.quality.selectors import ComplaintFilters
@@ -55,7 +56,7 @@ class ComplaintDisposeForm(VersionedForm):
 class FaceToFaceForm(VersionedForm):
     """The date of the manager's face-to-face reply (面复) to an authority's complaint."""
 
-    face_to_face_on = forms.DateField(label=_("Face-to-face reply on"), widget=forms.DateInput(attrs={"type": "date"}))
+    face_to_face_on = BoundedDateField(label=_("Face-to-face reply on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class RectificationForm(forms.Form):
@@ -63,7 +64,7 @@ class RectificationForm(forms.Form):
 
     action = forms.CharField(label=_("Action"), max_length=rules.ACTION_MAX)
     owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int, choices=EMPTY)
-    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = BoundedDateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class RectificationDoneForm(forms.Form):
