@@ -261,6 +261,8 @@ def main() -> None:
             "/quality/",
             {**year, "breakdown": "model", "export": "csv", "table": "satisfaction"},
         ),
+        ("api satisfaction (quarter to date)", "/api/v1/quality/satisfaction", {}),
+        ("api gaps (quarter to date)", "/api/v1/quality/gaps", {}),
         ("api satisfaction (12 months)", "/api/v1/quality/satisfaction", year),
         ("api complaints (12 months)", "/api/v1/quality/complaints", year),
         ("api response-rate (12 months)", "/api/v1/quality/response-rate", year),

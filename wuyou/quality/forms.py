@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wuyou.core.dates import BoundedDateTimeField
-from wuyou.quality.followup.selectors import QueueFilters, Whose
 from wuyou.quality.models import CallbackMode, CallbackOutcome, Question, QuestionKind, QuestionnaireVersion
-from wuyou.quality.selectors import CallbackFilters, DueWithin
+from wuyou.quality.selectors import DueWithin, QueueFilters, Whose
 from wuyou.quality.services import NOTE_MAX
 
 
@@ -38,17 +37,6 @@ DUE_CHOICES = [
 ]
 
 
-class CallbackFilterForm(forms.Form):
-    """The follow-up list's filter: due now, due today (overdue included) or every pending callback."""
-
-    due = forms.ChoiceField(label=_("Show"), choices=DUE_CHOICES, required=False, initial=DueWithin.TODAY.value)
-
-    def to_filters(self) -> CallbackFilters:
-        """The selector's filters; anything unreadable falls back to "due today"."""
-        value = self.cleaned_data.get("due") if self.is_valid() else ""
-        return CallbackFilters(due=DueWithin(value) if value else DueWithin.TODAY)
-
-
 WHOSE_CHOICES = [
     (Whose.MINE.value, _("Mine")),
     (Whose.UNASSIGNED.value, _("Not taken")),
@@ -56,16 +44,18 @@ WHOSE_CHOICES = [
 ]
 
 
-class CallbackQueueFilterForm(CallbackFilterForm):
-    """The follow-up queue's filter: how far ahead, and whose callbacks (mine, not taken yet, all)."""
+class CallbackQueueFilterForm(forms.Form):
+    """The follow-up queue's filter: how far ahead (due now, today with the overdue ones, all pending), and whose
+    callbacks (mine, not taken yet, all)."""
 
+    due = forms.ChoiceField(label=_("Show"), choices=DUE_CHOICES, required=False, initial=DueWithin.TODAY.value)
     whose = forms.ChoiceField(label=_("Whose"), choices=WHOSE_CHOICES, required=False, initial=Whose.ALL.value)
 
     def to_queue_filters(self) -> QueueFilters:
         """The queue selector's filters; anything unreadable falls back to "due today", everybody's."""
-        due = self.to_filters().due
-        value = self.cleaned_data.get("whose") if self.is_valid() else ""
-        return QueueFilters(due=due, whose=Whose(value) if value else Whose.ALL)
+        due = self.cleaned_data.get("due") if self.is_valid() else ""
+        whose = self.cleaned_data.get("whose") if self.is_valid() else ""
+        return QueueFilters(due=DueWithin(due) if due else DueWithin.TODAY, whose=Whose(whose) if whose else Whose.ALL)
 
     def query(self) -> dict[str, str]:
         """The filter as query parameters, to come back to the same queue."""

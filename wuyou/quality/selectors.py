@@ -31,11 +31,21 @@ class DueWithin(enum.StrEnum):
     ALL = "all"
 
 
+class Whose(enum.StrEnum):
+    """Whose callbacks the queue shows."""
+
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+
+
 @dataclass(frozen=True)
-class CallbackFilters:
-    """The follow-up list's filters: due now, due by the end of today (overdue included), or every pending one."""
+class QueueFilters:
+    """The follow-up queue's filters: how far ahead (by "call at": now, by the end of today with the overdue ones,
+    or every pending one) and whose (taken by me, by nobody yet, any)."""
 
     due: DueWithin = DueWithin.TODAY
+    whose: Whose = Whose.ALL
 
 
 def _end_of_today(now: dt.datetime) -> dt.datetime:
@@ -44,18 +54,23 @@ def _end_of_today(now: dt.datetime) -> dt.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
 
 
-def callbacks_due(*, actor: Actor, filters: CallbackFilters) -> QuerySet[Callback]:
-    """Visible pending callbacks, due first, with what a row of the follow-up list shows."""
+def callbacks_queue(*, actor: Actor, filters: QueueFilters) -> QuerySet[Callback]:
+    """The follow-up staff's work queue: visible pending callbacks, the next call first (by "call at"), with what a
+    row shows. Scoped like every callback read; roles without scope get an empty queue."""
     now = timezone.now()
     qs = callbacks_visible(actor=actor).filter(status=CallbackStatus.PENDING)
     if filters.due is DueWithin.NOW:
-        qs = qs.filter(due_at__lte=now)
+        qs = qs.filter(call_at__lte=now)
     elif filters.due is DueWithin.TODAY:
-        qs = qs.filter(due_at__lt=_end_of_today(now))
+        qs = qs.filter(call_at__lt=_end_of_today(now))
+    if filters.whose is Whose.MINE:
+        qs = qs.filter(assigned_to__user_id=actor.user_id) if actor.user_id is not None else qs.none()
+    elif filters.whose is Whose.UNASSIGNED:
+        qs = qs.filter(assigned_to__isnull=True)
     return (
         qs.select_related("request", "request__customer", "request__outlet", "assigned_to", "follows")
         .prefetch_related("request__customer__phones")
-        .order_by("due_at", "pk")
+        .order_by("call_at", "due_at", "pk")
     )
 
 

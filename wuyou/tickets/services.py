@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +15,13 @@ from django.utils.translation import gettext as _
 from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Role, StaffProfile
 from wuyou.accounts.selectors import outlets_visible
+from wuyou.core.bulk import rows_insert
 from wuyou.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from wuyou.core.locks import version_claim
 from wuyou.core.phones import InvalidPhone, parse_phone
 from wuyou.customers.models import CustomerPhone, TimelineEntry
 from wuyou.customers.selectors import customers_visible
-from wuyou.customers.services import timeline_record
+from wuyou.customers.services import TimelineLine, timeline_record, timeline_record_many
 from wuyou.products.models import Unit
 from wuyou.products.selectors import units_visible
 from wuyou.products.services import normalise_serial, unit_serviced_record
@@ -455,3 +457,52 @@ def request_record(
         if clock_signal is not None:
             clocks_on_event(request=request, verb=clock_signal, at=at or timezone.now(), start_at=clock_start)
         return _record(request, actor, verb, summary, data=data, note=note)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request's event for `requests_record_many`: what `request_record` is given, with the request's facts."""
+
+    request_id: int
+    customer_id: int
+    outlet_id: int
+    call_type: str
+    number: str | None
+    summary: str
+    data: dict[str, Any]
+    note: str = ""
+
+
+def requests_record_many(*, actor: Actor, verb: str, records: Sequence[RequestRecord], at: dt.datetime) -> None:
+    """`request_record` for many requests at once (a bulk job such as the daily sample draw): each request's event
+    and its customer's timeline line, in the caller's transaction. Clocks are `clocks_start_many`'s."""
+    rows_insert(
+        RequestEvent,
+        [
+            {"request_id": r.request_id, "actor_id": actor.user_id, "verb": verb, "data": r.data, "note": r.note}
+            for r in records
+        ],
+        now=at,
+    )
+    timeline_record_many(
+        actor=actor,
+        lines=[
+            TimelineLine(
+                customer_id=r.customer_id,
+                outlet_id=r.outlet_id,
+                kind=TimelineEntry.Kind.REQUEST,
+                phase=(
+                    TimelineEntry.Phase.IN_SALES
+                    if r.call_type == CallType.ORDER_REPORT
+                    else TimelineEntry.Phase.AFTER_SALES
+                ),
+                ref_kind="request",
+                ref_id=r.request_id,
+                ref_label=r.number or "",
+                summary=r.summary,
+                body=r.note,
+            )
+            for r in records
+        ],
+        at=at,
+    )

@@ -10,12 +10,14 @@ from wuyou.customers.services.archive import (
     AddressInput,
     ContactWindowInput,
     CustomerInput,
+    TimelineLine,
     address_geocode,
     customer_create,
     customer_note_add,
     customer_reveal_phones,
     nearest_outlet,
     timeline_record,
+    timeline_record_many,
 )
 from wuyou.customers.services.edit import AddressEdit, CustomerEdit, customer_edit, may_edit
 from wuyou.customers.services.merge import (
@@ -53,5 +55,7 @@ __all__ = [
     "may_merge",
     "merge_preview",
     "nearest_outlet",
+    "TimelineLine",
     "timeline_record",
+    "timeline_record_many",
 ]

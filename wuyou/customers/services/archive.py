@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from django.db import transaction
@@ -14,6 +15,7 @@ from wuyou.accounts.actors import Actor, Scope
 from wuyou.accounts.models import Outlet
 from wuyou.accounts.selectors import outlets_visible
 from wuyou.core import geocoding
+from wuyou.core.bulk import rows_insert
 from wuyou.core.errors import PermissionDenied, ValidationFailed
 from wuyou.core.geo import check_coordinates, great_circle_km
 from wuyou.core.phones import InvalidPhone, parse_phone
@@ -278,6 +280,47 @@ def timeline_record(
         ref_kind=ref_kind,
         ref_id=ref_id,
         ref_label=ref_label,
+    )
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    """One line for `timeline_record_many`, as `timeline_record` would write it."""
+
+    customer_id: int
+    outlet_id: int | None
+    kind: str
+    summary: str
+    phase: str = TimelineEntry.Phase.AFTER_SALES
+    ref_kind: str = ""
+    ref_id: int | None = None
+    ref_label: str = ""
+    body: str = ""
+    channel: str = ""
+
+
+def timeline_record_many(*, actor: Actor | None, lines: Sequence[TimelineLine], at: dt.datetime) -> None:
+    """Append many lines at once (a bulk job such as the daily sample draw), in the caller's transaction."""
+    rows_insert(
+        TimelineEntry,
+        [
+            {
+                "customer_id": line.customer_id,
+                "outlet_id": line.outlet_id if line.outlet_id is not None else (actor.outlet_id if actor else None),
+                "occurred_at": at,
+                "kind": line.kind,
+                "summary": line.summary[:500],
+                "body": line.body,
+                "channel": line.channel,
+                "phase": line.phase,
+                "actor_id": actor.user_id if actor else None,
+                "ref_kind": line.ref_kind,
+                "ref_id": line.ref_id,
+                "ref_label": line.ref_label,
+            }
+            for line in lines
+        ],
+        now=at,
     )
 
 

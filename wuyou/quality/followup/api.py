@@ -14,9 +14,8 @@ from wuyou.accounts.actors import Actor, api_actor
 from wuyou.core.schemas import Limit, ObjectId, Offset, page_of
 from wuyou.customers.selectors import phone_for_display
 from wuyou.quality.followup.schemas import CallbackMoveIn, CallbackOut, CallbackPage, CallbackRecordIn
-from wuyou.quality.followup.selectors import QueueFilters, Whose, callbacks_queue
 from wuyou.quality.models import Callback
-from wuyou.quality.selectors import DueWithin, callback_get
+from wuyou.quality.selectors import DueWithin, QueueFilters, Whose, callback_get, callbacks_queue
 from wuyou.quality.services import callbacks as callback_services
 from wuyou.tickets.selectors import request_contact_number
 

@@ -13,7 +13,6 @@ a day of 50,000 jobs draws thousands and one-by-one scheduling costs a dozen que
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -21,14 +20,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import JSONField, Min, Model, OuterRef, Q, QuerySet, Subquery
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuyou.accounts.actors import NOBODY
 from wuyou.accounts.selectors import calendars_for_outlets
 from wuyou.calendars.workdays import WorkCalendar
-from wuyou.customers.models import ContactWindow, TimelineEntry
+from wuyou.core.bulk import rows_insert
+from wuyou.customers.models import ContactWindow
 from wuyou.dispatch.models import WorkOrder, WorkOrderStatus
 from wuyou.quality import sampling
 from wuyou.quality.calling_times import CallingRules, CallWindow, NoCallingTime, call_at
@@ -42,19 +43,9 @@ from wuyou.quality.models import (
     SampleDraw,
     SamplingPlan,
 )
-from wuyou.tickets import sla
-from wuyou.tickets.clocks import policies_for
-from wuyou.tickets.models import (
-    CallType,
-    ClockOutcome,
-    ClockStage,
-    ClockState,
-    RequestClock,
-    RequestEvent,
-    ServiceRequest,
-    Status,
-    TimeLimitPolicy,
-)
+from wuyou.tickets.clocks import ClockStart, clocks_start_many
+from wuyou.tickets.models import Status
+from wuyou.tickets.services import RequestRecord, requests_record_many
 
 DRAW_AFTER = dt.time(6, 0)  # the sweeper draws yesterday's jobs once the night's late finishes are in
 ALGORITHM = 1  # recorded with each draw: a later change of the rules must not change how old draws are redone
@@ -361,10 +352,25 @@ def _callbacks_schedule(*, draw: SampleDraw, rows: list[_Row], done: QuerySet[Wo
                 "status": CallbackStatus.PENDING.value,
             }
         )
-    _insert(Callback, callbacks, now)
+    rows_insert(Callback, callbacks, now=now)
     ids = dict(Callback.objects.filter(draw=draw).values_list("work_order_id", "pk"))
-    _clocks_start(draw=draw, rows=rows, callbacks=callbacks, calendars=calendars, now=now)
-    _history_write(rows=rows, callbacks=callbacks, ids=ids, now=now)
+    clocks_start_many(
+        step=CALLBACK_STEP,
+        starts=[
+            ClockStart(
+                request_id=row.request_id,
+                call_type=row.call_type,
+                priority=row.priority,
+                channel=row.channel,
+                outlet_id=row.request_outlet_id,
+                start=max(callback["call_at"], now),
+            )
+            for row, callback in zip(rows, callbacks, strict=True)
+        ],
+        at=now,
+    )
+    records = _records(rows, callbacks, ids, now)
+    requests_record_many(actor=NOBODY, verb=QualityVerb.CALLBACK_SCHEDULED, records=records, at=now)
 
 
 def _placed(due: dt.datetime, rules: CallingRules, calendar: WorkCalendar) -> dt.datetime:
@@ -375,81 +381,13 @@ def _placed(due: dt.datetime, rules: CallingRules, calendar: WorkCalendar) -> dt
         return due  # contradictory wishes: the rule's moment stands, as placed_at does
 
 
-def _clocks_start(
-    *,
-    draw: SampleDraw,
-    rows: list[_Row],
-    callbacks: list[dict[str, Any]],
-    calendars: dict[int, WorkCalendar],
-    now: dt.datetime,
-) -> None:
-    """The callback clock of each request, as clocks_on_event(CALLBACK_SCHEDULED) starts it, for many at once."""
-    drawn_requests = Callback.objects.filter(draw=draw).values("request_id")
-    # A clock left running by an older callback is replaced (moot), as the one-by-one path does; locked so the
-    # sweeper (which skips locked rows) never acts on it meanwhile.
-    stale = list(
-        RequestClock.objects.select_for_update()
-        .filter(request_id__in=drawn_requests, step=CALLBACK_STEP)
-        .exclude(state=ClockState.STOPPED)
-    )
-    for clock in stale:
-        clock.outcome, clock.state, clock.stopped_at = ClockOutcome.MOOT, ClockState.STOPPED, now
-        clock.next_action_at, clock.paused_at, clock.version = None, None, clock.version + 1
-    RequestClock.objects.bulk_update(
-        stale, ["outcome", "state", "stopped_at", "next_action_at", "paused_at", "version"]
-    )
-    policy_of: dict[tuple[str, str, str], TimeLimitPolicy | None] = {}
-    times: dict[tuple[int, dt.datetime, int], sla.Deadlines] = {}
-    fresh: list[dict[str, Any]] = []
-    for row, callback in zip(rows, callbacks, strict=True):
-        combo = (row.call_type, row.priority, row.channel)
-        if combo not in policy_of:
-            policy_of[combo] = policies_for(call_type=combo[0], priority=combo[1], channel=combo[2]).get(CALLBACK_STEP)
-        policy = policy_of[combo]
-        if policy is None:
-            continue
-        start = max(callback["call_at"], now)
-        key = (policy.pk, start, row.request_outlet_id)
-        if key not in times:  # tickets.clocks.new_clock's deadlines, computed once per policy, start and calendar
-            times[key] = sla.deadlines(policy.limit, start=start, calendar=calendars[row.request_outlet_id])
-        deadline = times[key]
-        fresh.append(
-            {
-                "request_id": row.request_id,
-                "step": policy.step,
-                "policy_id": policy.pk,
-                "unit": policy.unit,
-                "chain": list(policy.chain),
-                "pauses_when_waiting": policy.pauses_when_waiting,
-                "state": ClockState.RUNNING.value,
-                "stage": ClockStage.ON_TIME.value,
-                "level": 0,
-                "outcome": ClockOutcome.NONE.value,
-                "provisional": deadline.provisional,
-                "started_at": start,
-                "warn_at": deadline.warn_at,
-                "due_at": deadline.due_at,
-                "escalate_seconds": deadline.escalate_seconds,
-                "next_action_at": deadline.warn_at,
-            }
-        )
-    _insert(RequestClock, fresh, now)
-    soonest = (
-        RequestClock.objects.filter(request_id=OuterRef("pk"), state=ClockState.RUNNING)
-        .order_by()
-        .values("request_id")
-        .annotate(due=Min("due_at"))
-        .values("due")
-    )
-    ServiceRequest.objects.filter(pk__in=drawn_requests).update(due_at=Subquery(soonest))
-
-
-def _history_write(*, rows: list[_Row], callbacks: list[dict[str, Any]], ids: dict[int, int], now: dt.datetime) -> None:
-    """The request event and the customer's timeline line of each callback (request_record's two rows, in bulk)."""
-    events: list[dict[str, Any]] = []
-    lines: list[dict[str, Any]] = []
+def _records(
+    rows: list[_Row], callbacks: list[dict[str, Any]], ids: dict[int, int], now: dt.datetime
+) -> list[RequestRecord]:
+    """Each callback's event on its request, as callback_schedule writes it (with the draw it came from)."""
     reason = str(CallbackReason.SAMPLE.label)
     template = _("%(number)s: callback scheduled (%(reason)s), call at %(at)s")
+    records = []
     for row, callback in zip(rows, callbacks, strict=True):
         local = timezone.localtime(callback["call_at"])
         data: dict[str, Any] = {
@@ -461,57 +399,15 @@ def _history_write(*, rows: list[_Row], callbacks: list[dict[str, Any]], ids: di
         }
         if row.number:
             data["work_order"] = row.number
-        events.append(
-            {"request_id": row.request_id, "actor_id": None, "verb": QualityVerb.CALLBACK_SCHEDULED.value, "data": data}
+        records.append(
+            RequestRecord(
+                request_id=row.request_id,
+                customer_id=row.customer_id,
+                outlet_id=row.request_outlet_id,
+                call_type=row.call_type,
+                number=row.request_number,
+                summary=template % {"number": row.request_number, "reason": reason, "at": f"{local:%Y-%m-%d %H:%M}"},
+                data=data,
+            )
         )
-        summary = template % {"number": row.request_number, "reason": reason, "at": f"{local:%Y-%m-%d %H:%M}"}
-        lines.append(
-            {
-                "customer_id": row.customer_id,
-                "outlet_id": row.request_outlet_id,
-                "occurred_at": now,
-                "kind": TimelineEntry.Kind.REQUEST.value,
-                "phase": (
-                    TimelineEntry.Phase.IN_SALES
-                    if row.call_type == CallType.ORDER_REPORT
-                    else TimelineEntry.Phase.AFTER_SALES
-                ).value,
-                "summary": summary[:500],
-                "actor_id": None,
-                "ref_kind": "request",
-                "ref_id": row.request_id,
-                "ref_label": row.request_number or "",
-            }
-        )
-    _insert(RequestEvent, events, now)
-    _insert(TimelineEntry, lines, now)
-
-
-def _insert(model: type[Model], rows: list[dict[str, Any]], now: dt.datetime) -> None:
-    """Insert plain rows (attribute names to values; the rest take their field's default, timestamps `now`).
-
-    On PostgreSQL through COPY: building tens of thousands of model instances for bulk_create cost more than the
-    database's own work. Elsewhere (SQLite) through bulk_create.
-    """
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=500)  # type: ignore[attr-defined]
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    makers = []
-    for f in fields:
-        stamped = bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
-        default = now if stamped else f.get_default()
-        makers.append((f.attname, default, isinstance(f, JSONField)))
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the driver's cursor: Django's wrapper has no COPY
-        with raw.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        (json.dumps(row.get(name, default)) if is_json else row.get(name, default))
-                        for name, default, is_json in makers
-                    ]
-                )
+    return records

@@ -7,7 +7,7 @@ import pytest
 from tests.factories import RequestFactory, StaffFactory
 from wuyou.accounts.models import Role
 from wuyou.quality.models import Callback, CallbackReason, CallbackStatus
-from wuyou.quality.selectors import CallbackFilters, DueWithin, callbacks_due, callbacks_of_request
+from wuyou.quality.selectors import DueWithin, QueueFilters, callbacks_of_request, callbacks_queue
 
 from .conftest import at
 
@@ -47,15 +47,15 @@ def names(book, qs) -> list[str]:
 )
 def test_outlet_follow_up_sees_his_outlets_pending_callbacks_due_first(desk, book, due, expected):
     actor = desk.actor(desk.follow_up_a)
-    assert names(book, callbacks_due(actor=actor, filters=CallbackFilters(due=due))) == expected
+    assert names(book, callbacks_queue(actor=actor, filters=QueueFilters(due=due))) == expected
 
 
 def test_scopes_follow_the_requests_r_h1(desk, book):
     network = desk.network
-    everything = CallbackFilters(due=DueWithin.ALL)
+    everything = QueueFilters(due=DueWithin.ALL)
 
     def seen(staff) -> set[str]:
-        return set(names(book, callbacks_due(actor=desk.actor(staff), filters=everything)))
+        return set(names(book, callbacks_queue(actor=desk.actor(staff), filters=everything)))
 
     outlet_a = {"overdue", "now", "tonight", "tomorrow"}
     assert seen(desk.follow_up_b) == {"b"}

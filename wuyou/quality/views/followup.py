@@ -22,9 +22,9 @@ from wuyou.core.htmx import apply_domain_error, found_or_404, refusal_status, re
 from wuyou.customers.selectors import phone_for_display
 from wuyou.dispatch.selectors import work_orders_visible
 from wuyou.quality import selectors
-from wuyou.quality.followup.selectors import callbacks_queue
 from wuyou.quality.forms import ANSWERED, CallbackMoveForm, CallbackQueueFilterForm, CallbackWorkForm
 from wuyou.quality.models import Callback, CallbackOutcome, CallbackStatus, QuestionnaireVersion
+from wuyou.quality.selectors import callbacks_queue
 from wuyou.quality.services import callbacks as callback_services
 from wuyou.quality.views.guidance import desk_only
 from wuyou.tickets.history import history_line

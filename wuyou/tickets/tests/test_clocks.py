@@ -376,3 +376,33 @@ def test_installing_the_defaults_twice_creates_them_once_and_keeps_an_admins_cha
     TimeLimitPolicy.objects.filter(call_type="repair", step="resolved").update(amount=Decimal(5))
     assert time_limits_install() == 0
     assert TimeLimitPolicy.objects.get(call_type="repair", step="resolved").amount == Decimal(5)
+
+
+def test_clocks_start_many_starts_a_step_on_many_requests_as_one_event_would_r_e4(desk):
+    from wuyou.tickets.clocks import ClockStart, clocks_start_many
+    from wuyou.tickets.services import request_record
+    from wuyou.tickets.sla import ClockSignal
+
+    one, two = desk.open(), desk.open()
+    for sr in (one, two):
+        desk.act(sr, "accept")
+        desk.act(sr, "resolve")
+    ring = at("2026-03-07 10:00")
+    request_record(
+        actor=desk.actor,
+        request=one,
+        verb="callback_scheduled",
+        summary="…",
+        clock_signal=ClockSignal.CALLBACK_SCHEDULED,
+        clock_start=ring,
+    )
+    by_event = clock(one, "callback_due")
+    starts = [ClockStart(sr.pk, sr.call_type, sr.priority, sr.channel, sr.outlet_id, ring) for sr in (one, two)]
+    assert clocks_start_many(step="callback_due", starts=starts, at=at("2026-03-03 10:00")) == 2
+    by_event.refresh_from_db()
+    assert (by_event.state, by_event.outcome) == (ClockState.STOPPED, ClockOutcome.MOOT), "replaced, as an event does"
+    for sr in (one, two):
+        started = clock(sr, "callback_due")
+        assert (started.state, started.started_at, started.due_at) == (ClockState.RUNNING, ring, by_event.due_at)
+        sr.refresh_from_db()
+        assert sr.due_at == started.due_at
