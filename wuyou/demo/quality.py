@@ -38,6 +38,10 @@ MONTHS: tuple[OutletMonth, ...] = (
     OutletMonth(MET, jobs=38),
 )
 
+# Below this many customers (the tests' small demos) each outlet's month is cut to a few jobs of every kind.
+FULL_MONTH_FROM_CUSTOMERS = 1000
+SMALL_MONTH_JOBS = 6
+
 FIRST_DAY, LAST_DAY = 30, 8  # recorded jobs finished 8 to 30 days ago, so even a weekend callback has been made
 # The first outlet's "not sure it is fully fixed" visits, days ago: the older ones called back; the one of
 # OVERDUE_DAYS ago was never called (overdue on the list), today's callback is still ahead.

@@ -120,15 +120,20 @@ class QualitySteps(DemoBuilderBase):
             located = [(c, a) for c, a in outlet_customers(owners) if c.consent_service_calls]
             rng.shuffle(located)
             units = {u.owner_id: u for u in Unit.objects.filter(owner__in=[c for c, _a in located]).order_by("-pk")}
-            chosen = [(c, units[c.pk]) for c, _a in located if c.pk in units][: month.jobs + 1]
+            # A small demo (the tests') keeps every kind of month in a few jobs: the figures are the full demo's.
+            small = self.scale.customers < plan.FULL_MONTH_FROM_CUSTOMERS
+            wanted = min(month.jobs + 1, plan.SMALL_MONTH_JOBS) if small else month.jobs + 1
+            chosen = [(c, units[c.pk]) for c, _a in located if c.pk in units][:wanted]
             days = [self.today - dt.timedelta(days=rng.randint(plan.LAST_DAY, plan.FIRST_DAY)) for _ in chosen]
             days.sort()
             answers = (
-                ["unsatisfied"] * month.unsatisfied
+                ["unsatisfied"] * (min(month.unsatisfied, 3) if small else month.unsatisfied)
                 + ["refused"] * month.refused
                 + ["unreachable"] * month.unreachable
                 + ["reached_late"] * month.reached_late
             )
+            if small:
+                answers = answers[: max(len(chosen) - 2, 0)]
             answers += ["satisfied"] * (len(chosen) - len(answers))
             rng.shuffle(answers)
             outlet_jobs = [
@@ -140,7 +145,7 @@ class QualitySteps(DemoBuilderBase):
                 outlet_jobs[-1].day = self.today - dt.timedelta(days=1)
                 outlet_jobs[-1].answer = "pending"
             unhappy = [j for j in outlet_jobs if j.answer == "unsatisfied"]
-            for j in unhappy[-2:]:
+            for j in unhappy[-1:] if small else unhappy[-2:]:
                 j.chain_ends = False  # the newest ones: the revisit is still for the desk to book
             jobs.extend(outlet_jobs)
         return jobs
