@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
+
 from wuyou.accounts.actors import Actor
 from wuyou.accounts.models import StaffProfile
 from wuyou.core.errors import DomainError
@@ -371,6 +373,17 @@ class QualitySteps(DemoBuilderBase):
                     self._record(callback, "satisfied", at)
             else:
                 self._record(callback, "satisfied", at)
+        # The draws sampled the demo's other finished visits too (outlet 1's repair stories): those customers were
+        # called back satisfied as well, unless their call is today (still on the list), so nothing lies overdue.
+        ours = {j.work_order.pk for j in jobs if j.work_order}
+        others = (
+            Callback.objects.filter(reason=CallbackReason.SAMPLE, status=CallbackStatus.PENDING)
+            .exclude(work_order_id__in=ours)
+            .order_by("call_at", "pk")
+        )
+        for callback in others:
+            if timezone.localdate(callback.call_at, self.tz) < self.today:
+                self._record(callback, "satisfied", callback.call_at + dt.timedelta(minutes=rng.randint(0, 50)))
         # One of yesterday's sampled callbacks was due this morning and still waits: overdue on the list.
         self.clock.now = self.real_now
 

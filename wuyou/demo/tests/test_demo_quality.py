@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from wuyou.quality.models import (
     Callback,
@@ -52,6 +53,10 @@ def test_r_g1_every_running_callback_clock_belongs_to_a_pending_callback(demo):
     pending = set(Callback.objects.filter(status=CallbackStatus.PENDING).values_list("request_id", flat=True))
     assert running, "the demo leaves callbacks to make today"
     assert running <= pending
+    # and no sampled callback is left behind: what is still to call was drawn for today's list
+    today = timezone.localdate()
+    late = [c.call_at for c in Callback.objects.filter(reason=CallbackReason.SAMPLE, status=CallbackStatus.PENDING)]
+    assert all(timezone.localdate(moment) >= today for moment in late), late
 
 
 def test_r_g2_sampled_callbacks_exist_with_their_draws_and_answers(demo):
